@@ -1,0 +1,51 @@
+import MediaCore
+import Testing
+
+@Test func frameTimesAt2997AreExact() {
+    let frame = Rational(1001, 30000)
+    #expect(Clock.time(ofUnit: 0, unitDuration: frame) == 0)
+    #expect(Clock.time(ofUnit: 1, unitDuration: frame) == 333_667)
+    #expect(Clock.time(ofUnit: 2, unitDuration: frame) == 667_333)
+    #expect(Clock.time(ofUnit: 60, unitDuration: frame) == 20_020_000)
+}
+
+@Test func aacFrameTimesAt48kHz() {
+    let sample = Rational(1, 48000)
+    // Format sheet §4.6: boundaries at round(k·1024·10⁷/48000) for k = 94, 188, 282.
+    #expect(Clock.time(ofUnit: 94 * 1024, unitDuration: sample) == 20_053_333)
+    #expect(Clock.time(ofUnit: 188 * 1024, unitDuration: sample) == 40_106_667)
+    #expect(Clock.time(ofUnit: 282 * 1024, unitDuration: sample) == 60_160_000)
+}
+
+@Test func tenHoursDoNotDrift() {
+    // 10 h at 23.976 fps: the last frame start equals the exact rational value rounded once.
+    let frame = Rational(1001, 24000)
+    let frames: Int64 = 10 * 3600 * 24000 / 1001
+    let t = Clock.time(ofUnit: frames, unitDuration: frame)
+    let exact = Double(frames) * 1001.0 * 1e7 / 24000.0
+    #expect(abs(Double(t) - exact) <= 0.5)
+    // Durations are differences, so their sum telescopes to the last start.
+    var sum: Int64 = 0
+    for n in Int64(0)..<1000 {
+        sum += Clock.time(ofUnit: n + 1, unitDuration: frame) - Clock.time(ofUnit: n, unitDuration: frame)
+    }
+    #expect(sum == Clock.time(ofUnit: 1000, unitDuration: frame))
+}
+
+@Test func negativeUnitsRoundSymmetrically() {
+    let sample = Rational(1, 48000)
+    #expect(Clock.time(ofUnit: -1024, unitDuration: sample) == -213_333)
+}
+
+@Test func rationalReduces() {
+    #expect(Rational(60000, 2002) == Rational(30000, 1001))
+    #expect(Rational(4, -6) == Rational(-2, 3))
+    #expect(Rational(16, 9) * Rational(3, 4) == Rational(4, 3))
+}
+
+@Test func aacLCConfig() {
+    #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 48000, channels: 2) == [0x11, 0x90])
+    #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 44100, channels: 2) == [0x12, 0x10])
+    #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 48000, channels: 1) == [0x11, 0x88])
+    #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 12345, channels: 2) == nil)
+}
