@@ -19,7 +19,21 @@ let package = Package(
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev",
+                                         "libswresample-dev", "libavutil-dev"])]),
+        .target(name: "FFmpeg", dependencies: ["CFFmpeg", "MediaCore"], swiftSettings: strict),
+        .target(name: "Planning", dependencies: ["MediaCore", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning"], swiftSettings: strict),
+        .target(name: "SmoothManifest", dependencies: ["MediaCore"], swiftSettings: strict),
+        .target(name: "TestSupport", swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
+        .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
+                    exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,3 +49,25 @@ import Testing
     #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 48000, channels: 1) == [0x11, 0x88])
     #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 12345, channels: 2) == nil)
 }
+
+@Test func annexBToLengthPrefixed() {
+    // AUD, SPS, PPS, IDR slice with 3- and 4-byte start codes.
+    let annexB: [UInt8] = [0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1F, 0, 0, 1, 0x68, 0xEE,
+                           0, 0, 1, 0x65, 0x88, 0x84, 0x00, 0x10]
+    let (data, idr) = annexB.withUnsafeBytes { H264.lengthPrefixed(fromAnnexB: $0) }
+    #expect(idr)
+    #expect(data == [0, 0, 0, 5, 0x65, 0x88, 0x84, 0x00, 0x10])
+    #expect(data.withUnsafeBytes { H264.containsIDR(lengthPrefixed: $0) })
+    let sets = H264.parameterSets(fromExtradata: Array(annexB[4...]))
+    #expect(sets?.sps == [0x67, 0x64, 0x00, 0x1F])
+    #expect(sets?.pps == [0x68, 0xEE])
+}
+
+@Test func avcCParameterSets() {
+    let avcC: [UInt8] = [1, 0x64, 0, 0x1F, 0xFF, 0xE1, 0, 4, 0x67, 0x64, 0, 0x1F, 1, 0, 2, 0x68, 0xEE]
+    let sets = H264.parameterSets(fromExtradata: avcC)
+    #expect(sets?.sps == [0x67, 0x64, 0, 0x1F])
+    #expect(sets?.pps == [0x68, 0xEE])
+    #expect(sets?.lengthSize == 4)
+    #expect(H264.parameterSets(fromExtradata: [1, 0x64, 0, 0x1F, 0xFF, 0xE1, 0, 40]) == nil)
+}

@@ -1,0 +1,76 @@
+internal import CFFmpeg
+public import MediaCore
+
+/// Owns an opened input (`AVFormatContext`). C: `avformat_open_input` / `avformat_find_stream_info` /
+/// `avformat_close_input`.
+public final class InputFile {
+    let context: UnsafeMutablePointer<AVFormatContext>
+    /// The path as given.
+    public let path: String
+
+    /// Opens `path` and reads enough to know its streams. Errors name the file and carry FFmpeg's text.
+    public init(path: String) throws(FFmpegError) {
+        self.path = path
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+        let opened = avformat_open_input(&ctx, path, nil, nil)
+        guard opened >= 0, let ctx else {
+            throw FFmpegError(code: opened, function: "avformat_open_input", path: path)
+        }
+        context = ctx
+        let found = avformat_find_stream_info(ctx, nil)
+        if found < 0 {
+            var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+            avformat_close_input(&c)
+            throw FFmpegError(code: found, function: "avformat_find_stream_info", path: path)
+        }
+    }
+
+    deinit {
+        var c: UnsafeMutablePointer<AVFormatContext>? = context
+        avformat_close_input(&c)
+    }
+
+    public var streamCount: Int { Int(context.pointee.nb_streams) }
+
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+        precondition(index >= 0 && index < streamCount, "stream index out of range")
+        // nb_streams entries are non-null by libavformat's contract.
+        return context.pointee.streams[index]!
+    }
+
+    /// Time base of stream `index` in seconds per unit.
+    public func timeBase(ofStream index: Int) -> Rational {
+        let tb = stream(index).pointee.time_base
+        return tb.den > 0 && tb.num > 0 ? Rational(Int64(tb.num), Int64(tb.den)) : Rational(1, 90000)
+    }
+
+    /// Start time of stream `index` in its time base, if declared.
+    public func startTime(ofStream index: Int) -> Int64? {
+        let t = stream(index).pointee.start_time
+        return t == cffmpeg_nopts() ? nil : t
+    }
+
+    /// Tells the demuxer to drop packets of every stream not in `keep` (saves work on unused tracks).
+    public func discardAll(except keep: Set<Int>) {
+        for i in 0..<streamCount {
+            stream(i).pointee.discard = keep.contains(i) ? AVDISCARD_DEFAULT : AVDISCARD_ALL
+        }
+    }
+
+    /// Reads the next packet into `packet`; false at end of file. A read error other than EOF throws:
+    /// a truncated file is an error, not a short presentation.
+    public func read(into packet: Packet) throws(FFmpegError) -> Bool {
+        packet.unref()
+        let r = av_read_frame(context, packet.raw)
+        if r == cffmpeg_eof() { return false }
+        if r < 0 { throw FFmpegError(code: r, function: "av_read_frame", path: path) }
+        return true
+    }
+
+    /// Codec extradata of stream `index` (avcC or Annex-B for H.264, AudioSpecificConfig for AAC).
+    public func extradata(ofStream index: Int) -> [UInt8] {
+        let par = stream(index).pointee.codecpar!
+        guard let data = par.pointee.extradata, par.pointee.extradata_size > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(par.pointee.extradata_size)))
+    }
+}

@@ -1,0 +1,58 @@
+internal import CFFmpeg
+
+/// Owns an `SwsContext` that converts frames of any size and pixel format to one output size in
+/// 8-bit 4:2:0 (`yuv420p`). C: `sws_getCachedContext`, `sws_scale`, `sws_freeContext`.
+///
+/// Not thread-safe: one scaler per rendition thread.
+public final class Scaler {
+    private var context: OpaquePointer?
+    public let width: Int
+    public let height: Int
+
+    public init(width: Int, height: Int) {
+        precondition(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0, "even output size required")
+        self.width = width
+        self.height = height
+    }
+
+    deinit { sws_freeContext(context) }
+
+    /// Scales `source` into a new frame of the output size (bicubic, as ffmpeg's scale filter), with the
+    /// source's timestamp. The source is only read.
+    public func scale(_ source: Frame) throws(FFmpegError) -> Frame {
+        let src = source.raw
+        let srcFormat = AVPixelFormat(rawValue: src.pointee.format)
+        context = sws_getCachedContext(context, src.pointee.width, src.pointee.height, srcFormat,
+                                       Int32(width), Int32(height), AV_PIX_FMT_YUV420P,
+                                       Int32(SWS_BICUBIC | SWS_ACCURATE_RND), nil, nil, nil)
+        guard let context else {
+            throw FFmpegError(function: "sws_getCachedContext",
+                              message: "cannot convert \(source.width)x\(source.height) to \(width)x\(height)")
+        }
+        let out = try Frame()
+        out.raw.pointee.width = Int32(width)
+        out.raw.pointee.height = Int32(height)
+        out.raw.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+        try check(av_frame_get_buffer(out.raw, 0), "av_frame_get_buffer")
+        let lines = withUnsafePointer(to: &src.pointee.data) { srcData in
+            withUnsafePointer(to: &src.pointee.linesize) { srcLines in
+                withUnsafeMutablePointer(to: &out.raw.pointee.data) { dstData in
+                    withUnsafeMutablePointer(to: &out.raw.pointee.linesize) { dstLines in
+                        srcData.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sd in
+                            srcLines.withMemoryRebound(to: Int32.self, capacity: 8) { sl in
+                                dstData.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dd in
+                                    dstLines.withMemoryRebound(to: Int32.self, capacity: 8) { dl in
+                                        sws_scale(context, sd, sl, 0, src.pointee.height, dd, dl)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try check(lines, "sws_scale")
+        out.raw.pointee.pts = src.pointee.pts
+        return out
+    }
+}
