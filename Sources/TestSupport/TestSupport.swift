@@ -1,0 +1,91 @@
+public import Foundation
+
+/// Helpers shared by the test targets: repository paths, temporary folders, external tools.
+public enum TestPaths {
+    /// The repository root (the folder holding Package.swift), found from this file's location.
+    public static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        preconditionFailure("Package.swift not found above \(#filePath)")
+    }()
+
+    /// A committed clip in `testmedia/`.
+    public static func testMedia(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent("testmedia").appendingPathComponent(name).path
+    }
+
+    /// Every committed clip in `testmedia/`, sorted.
+    public static var allTestMedia: [String] {
+        let dir = repositoryRoot.appendingPathComponent("testmedia").path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// A fresh empty directory under the system temporary folder.
+    public static func temporaryDirectory(_ label: String = "test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("smoothpack-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Runs an external program to completion and captures its output.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var stdoutData: Data
+}
+
+public enum External {
+    /// Runs `arguments[0]` found on PATH with the remaining arguments. Throws if it cannot start.
+    @discardableResult
+    public static func run(_ arguments: [String], timeout: TimeInterval = 600) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes concurrently so a chatty program cannot block on a full pipe.
+        let errBox = DataBox()
+        let done = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async {
+            errBox.data = errHandle.readDataToEndOfFile()
+            done.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        done.wait()
+        let errData = errBox.data
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
+    }
+
+    /// `ffprobe -of json` output parsed into a dictionary.
+    public static func ffprobeJSON(_ arguments: [String]) throws -> [String: Any] {
+        let result = try run(["ffprobe", "-v", "error", "-of", "json"] + arguments)
+        guard result.status == 0,
+              let object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any] else {
+            throw ExternalToolError(message: "ffprobe failed (\(result.status)): \(result.stderr)")
+        }
+        return object
+    }
+}
+
+public struct ExternalToolError: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
+}

@@ -1,0 +1,220 @@
+internal import FFmpeg
+internal import MediaCore
+public import Planning
+internal import Foundation
+
+/// Decodes a source once and encodes every rendition of a ``LadderPlan``: each video rung scales and
+/// encodes on its own thread, fed through a bounded queue; audio tracks are resampled and encoded on the
+/// demuxing thread. Blocking: call ``run(sinks:progress:)`` from a thread that may block.
+public final class LadderTranscoder {
+    public let sourcePath: String
+    public let plan: LadderPlan
+    /// Decoded frames buffered per rung; bounds memory to depth × frame size × rungs.
+    public var queueDepth = 6
+    /// Polled between packets; return true to stop early (the run then throws `CancellationError`).
+    public var isCancelled: @Sendable () -> Bool = { false }
+
+    public init(sourcePath: String, plan: LadderPlan) {
+        self.sourcePath = sourcePath
+        self.plan = plan
+    }
+
+    /// Every rendition of the plan, video rungs first (highest first), then audio tracks.
+    public var renditions: [Rendition] {
+        (plan.video?.rungs ?? []).enumerated().map { Rendition.video(index: $0.offset, rung: $0.element) }
+            + plan.audio.enumerated().map { Rendition.audio(index: $0.offset, track: $0.element) }
+    }
+
+    /// Runs the transcode. `sinks` is asked once per rendition, before any work starts; each sink is then
+    /// called from a single thread. Throws the first error of any thread.
+    public func run(sinks makeSink: (Rendition) throws -> any RenditionSink,
+                    progress: (TranscodeProgress) -> Void = { _ in }) throws -> TranscodeSummary {
+        let started = Date()
+        let input: InputFile
+        do { input = try InputFile(path: sourcePath) } catch { throw error.about(sourcePath) }
+        let duration = input.probe().duration
+        let failure = FirstError()
+
+        // Video: decoder now; the filter is built on the first frame (it needs the frame's format).
+        var videoDecoder: Decoder?
+        var workers: [RungWorker] = []
+        if let video = plan.video {
+            videoDecoder = try Decoder(input: input, streamIndex: video.sourceStreamIndex)
+            let threads = Self.encoderThreads(rungs: video.rungs.count)
+            for (i, rung) in video.rungs.enumerated() {
+                let settings = VideoEncoderSettings(
+                    width: rung.width, height: rung.height, frameDuration: video.frameDuration,
+                    gopSize: video.framesPerFragment, bitrate: rung.bitrate, maxrate: rung.maxrate,
+                    bufsize: rung.bufsize, profile: rung.profile.x264Name, level: rung.level, preset: rung.preset,
+                    bframes: rung.bframes, refs: rung.refs, threads: threads, x264Params: rung.x264Params)
+                let rendition = Rendition.video(index: i, rung: rung)
+                workers.append(try RungWorker(rendition: rendition, settings: settings, sink: try makeSink(rendition),
+                                              depth: queueDepth, failure: failure, path: sourcePath))
+            }
+        }
+        // Audio: one decoder per source stream, one converter + encoder per output track.
+        var audioDecoders: [Int: Decoder] = [:]
+        var tracks: [AudioTrackEncoder] = []
+        for (i, track) in plan.audio.enumerated() {
+            if audioDecoders[track.sourceStreamIndex] == nil {
+                audioDecoders[track.sourceStreamIndex] = try Decoder(input: input, streamIndex: track.sourceStreamIndex)
+            }
+            let rendition = Rendition.audio(index: i, track: track)
+            tracks.append(try AudioTrackEncoder(rendition: rendition, track: track, sink: try makeSink(rendition)))
+        }
+        input.discardAll(except: Set(audioDecoders.keys).union(plan.video.map { [$0.sourceStreamIndex] } ?? []))
+
+        let group = DispatchGroup()
+        for worker in workers {
+            group.enter()
+            Thread.detachNewThread {
+                worker.run()
+                group.leave()
+            }
+        }
+        var demux = Demuxer(plan: plan, workers: workers, tracks: tracks, failure: failure)
+        do {
+            for track in tracks { try track.start() }
+            try demux.run(input: input, videoDecoder: videoDecoder, audioDecoders: audioDecoders,
+                          duration: duration, started: started, isCancelled: isCancelled, progress: progress)
+        } catch {
+            failure.record(error)
+        }
+        if failure.error != nil { workers.forEach { $0.queue.abort() } } else { workers.forEach { $0.queue.close() } }
+        group.wait()
+        if let error = failure.error { throw error }
+
+        let elapsed = Date().timeIntervalSince(started)
+        let outputs = workers.map(\.summary) + tracks.map(\.summary)
+        return TranscodeSummary(outputs: outputs.compactMap { $0 }, decodedFrames: demux.decodedVideoFrames,
+                                elapsed: elapsed)
+    }
+
+    /// x264 threads per rung: enough that all cores stay busy however many rungs run side by side.
+    static func encoderThreads(rungs: Int) -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return max(1, Int((Double(cores) * 1.5 / Double(max(rungs, 1))).rounded(.up)))
+    }
+}
+
+/// The demuxing thread's work: read packets, decode, filter video and fan frames out, encode audio.
+private struct Demuxer {
+    let plan: LadderPlan
+    let workers: [RungWorker]
+    let tracks: [AudioTrackEncoder]
+    let failure: FirstError
+    var filter: VideoFilter?
+    var framesOut: Int64 = 0
+    var decodedVideoFrames: Int64 = 0
+    var lastProgress = Date.distantPast
+
+    init(plan: LadderPlan, workers: [RungWorker], tracks: [AudioTrackEncoder], failure: FirstError) {
+        self.plan = plan
+        self.workers = workers
+        self.tracks = tracks
+        self.failure = failure
+    }
+
+    mutating func run(input: InputFile, videoDecoder: Decoder?, audioDecoders: [Int: Decoder], duration: Double?,
+                      started: Date, isCancelled: () -> Bool, progress: (TranscodeProgress) -> Void) throws {
+        let packet = try Packet()
+        let frame = try Frame()
+        let videoIndex = plan.video?.sourceStreamIndex
+        var mediaTime = 0.0
+        while try input.read(into: packet) {
+            if failure.error != nil { return }
+            if isCancelled() { throw CancellationError() }
+            let index = packet.streamIndex
+            if index == videoIndex, let decoder = videoDecoder {
+                try decode(packet, with: decoder, into: frame) { try self.videoFrame($0, decoder: decoder) }
+                if let t = packet.pts ?? packet.dts { mediaTime = max(mediaTime, seconds(t, decoder.timeBase)) }
+            } else if let decoder = audioDecoders[index] {
+                try decode(packet, with: decoder, into: frame) { try self.audioFrame($0, stream: index) }
+                if videoDecoder == nil, let t = packet.pts ?? packet.dts {
+                    mediaTime = max(mediaTime, seconds(t, decoder.timeBase))
+                }
+            }
+            if Date().timeIntervalSince(lastProgress) > 0.25 {
+                lastProgress = Date()
+                report(mediaTime, duration, started, progress)
+            }
+        }
+        // End of input: drain decoders, the filter, the converters and the audio encoders.
+        if let decoder = videoDecoder {
+            try decode(nil, with: decoder, into: frame) { try self.videoFrame($0, decoder: decoder) }
+            if let filter {
+                try filter.push(nil)
+                try pullFiltered(filter)
+            }
+        }
+        for (index, decoder) in audioDecoders.sorted(by: { $0.key < $1.key }) {
+            try decode(nil, with: decoder, into: frame) { try self.audioFrame($0, stream: index) }
+        }
+        for track in tracks { try track.finish() }
+        report(duration ?? mediaTime, duration, started, progress)
+    }
+
+    private func seconds(_ t: Int64, _ tb: Rational) -> Double { Double(t) * tb.doubleValue }
+
+    private func report(_ time: Double, _ duration: Double?, _ started: Date, _ progress: (TranscodeProgress) -> Void) {
+        let elapsed = max(Date().timeIntervalSince(started), 0.001)
+        let fraction = duration.map { $0 > 0 ? min(1, max(0, time / $0)) : 1 }
+        progress(TranscodeProgress(mediaTime: time, fraction: fraction, frames: framesOut,
+                                   framesPerSecond: Double(framesOut) / elapsed))
+    }
+
+    /// send/receive loop of one packet (or nil to drain), calling `body` for each decoded frame.
+    private func decode(_ packet: Packet?, with decoder: Decoder, into frame: Frame,
+                        _ body: (Frame) throws -> Void) throws {
+        var sent = try decoder.send(packet)
+        while true {
+            let r = try decoder.receive(into: frame)
+            if r == .output { try body(frame); continue }
+            if !sent { sent = try decoder.send(packet); if sent { continue } }
+            return
+        }
+    }
+
+    private mutating func videoFrame(_ frame: Frame, decoder: Decoder) throws {
+        guard let video = plan.video else { return }
+        decodedVideoFrames += 1
+        frame.pts = frame.bestEffortTimestamp ?? frame.pts
+        if filter == nil {
+            filter = try VideoFilter(
+                width: frame.width, height: frame.height, pixelFormat: frame.pixelFormatValue,
+                timeBase: decoder.timeBase, sampleAspectRatio: frame.sampleAspectRatio,
+                chain: Self.filterChain(video), outputFrameRate: video.frameRate)
+        }
+        guard let filter else { return }
+        try filter.push(frame)
+        try pullFiltered(filter)
+    }
+
+    private mutating func pullFiltered(_ filter: VideoFilter) throws {
+        while true {
+            let out = try Frame()
+            guard try filter.pull(into: out) == .output else { return }
+            let shared = SharedFrame(out, index: framesOut)
+            framesOut += 1
+            for worker in workers where !worker.queue.put(shared) { return }
+        }
+    }
+
+    private func audioFrame(_ frame: Frame, stream: Int) throws {
+        for track in tracks where track.track.sourceStreamIndex == stream { try track.add(frame) }
+    }
+
+    /// The libavfilter chain for the source: deinterlace, turn upright, constant frame rate.
+    static func filterChain(_ video: VideoPlan) -> String {
+        var chain: [String] = []
+        if video.deinterlace { chain.append("bwdif=mode=send_frame:parity=auto:deint=all") }
+        switch video.rotation {
+        case 90: chain.append("transpose=clock")
+        case 180: chain.append("hflip,vflip")
+        case 270: chain.append("transpose=cclock")
+        default: break
+        }
+        chain.append("fps=\(video.frameRate.numerator)/\(video.frameRate.denominator)")
+        return chain.joined(separator: ",")
+    }
+}
