@@ -11,7 +11,8 @@ let package = Package(
     name: "smoothpack",
     platforms: [.macOS(.v14)],
     products: [
-
+        .executable(name: "smoothpack", targets: ["PackagerCLI"]),
+        .library(name: "SmoothPack", targets: ["SmoothPack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,8 +28,17 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning"], swiftSettings: strict),
         .target(name: "SmoothManifest", dependencies: ["MediaCore"], swiftSettings: strict),
+        .target(name: "ISOBMFF", dependencies: ["MediaCore"], swiftSettings: strict),
+        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore"],
+                swiftSettings: strict),
+        .executableTarget(name: "PackagerCLI", dependencies: [
+            "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         .target(name: "TestSupport", swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
+        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "MediaCore"], exclude: ["Golden"],
+                    swiftSettings: strict),
         .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),

@@ -1,0 +1,29 @@
+/// 'moov' Movie box — ISO/IEC 14496-12 §8.2.1; format sheet §1.3: `mvhd`, one `trak` per track,
+/// `mvex` with one zero-default `trex` per track, no samples.
+public struct MoovBox: Box {
+    public static let type: FourCC = "moov"
+    public var mvhd: MvhdBox
+    public var tracks: [TrakBox]
+    public var mvex: MvexBox?
+
+    public init(mvhd: MvhdBox, tracks: [TrakBox], mvex: MvexBox?) {
+        self.mvhd = mvhd
+        self.tracks = tracks
+        self.mvex = mvex
+    }
+
+    public func write(to w: inout ByteWriter) throws {
+        try w.box(Self.type) { w in
+            try mvhd.write(to: &w)
+            for t in tracks { try t.write(to: &w) }
+            try mvex?.write(to: &w)
+        }
+    }
+
+    public init(body r: inout ByteReader) throws {
+        let children = try r.children()
+        mvhd = try r.required(MvhdBox.self, in: children)
+        tracks = try r.all(TrakBox.self, in: children)
+        mvex = try r.optional(MvexBox.self, in: children)
+    }
+}
