@@ -66,6 +66,12 @@ public final class VideoFilter {
                   "av_buffersrc_add_frame_flags")
     }
 
+    /// Ends the input at `pts` (the end of the last frame, in the input time base), so the frame-rate
+    /// filter knows how long the last frame lasts (`av_buffersrc_close`).
+    public func close(at pts: Int64) throws(FFmpegError) {
+        try check(av_buffersrc_close(source, pts, UInt32(AV_BUFFERSRC_FLAG_PUSH)), "av_buffersrc_close")
+    }
+
     /// Pulls the next filtered frame into `frame`.
     public func pull(into frame: Frame) throws(FFmpegError) -> Receive {
         frame.unref()
@@ -76,6 +82,8 @@ public final class VideoFilter {
 extension Frame {
     /// Pixel format as libavutil's enum value (for building filter graphs).
     public var pixelFormatValue: Int32 { raw.pointee.format }
+    /// Duration of the packet the frame came from, in its time base (0 when unknown).
+    public var packetDuration: Int64 { raw.pointee.pkt_duration }
     /// Sample aspect ratio of a video frame (1/1 when unset).
     public var sampleAspectRatio: Rational {
         let s = raw.pointee.sample_aspect_ratio

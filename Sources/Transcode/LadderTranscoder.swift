@@ -106,6 +106,8 @@ private struct Demuxer {
     var filter: VideoFilter?
     var framesOut: Int64 = 0
     var decodedVideoFrames: Int64 = 0
+    /// End of the latest decoded frame (its pts + duration) in the stream time base.
+    var lastVideoEnd: Int64?
     var lastProgress = Date.distantPast
 
     init(plan: LadderPlan, workers: [RungWorker], tracks: [AudioTrackEncoder], failure: FirstError) {
@@ -142,8 +144,8 @@ private struct Demuxer {
         // End of input: drain decoders, the filter, the converters and the audio encoders.
         if let decoder = videoDecoder {
             try decode(nil, with: decoder, into: frame) { try self.videoFrame($0, decoder: decoder) }
-            if let filter {
-                try filter.push(nil)
+            if let filter, let end = lastVideoEnd {
+                try filter.close(at: end)
                 try pullFiltered(filter)
             }
         }
@@ -178,7 +180,13 @@ private struct Demuxer {
     private mutating func videoFrame(_ frame: Frame, decoder: Decoder) throws {
         guard let video = plan.video else { return }
         decodedVideoFrames += 1
-        frame.pts = frame.bestEffortTimestamp ?? frame.pts
+        // Frames without timestamps get them from the frame count; the end of the last frame tells the
+        // fps filter how long that frame lasts (without it the last frame would be dropped).
+        let nominal = max(1, Int64((video.frameDuration / decoder.timeBase).doubleValue.rounded()))
+        let pts = frame.bestEffortTimestamp ?? frame.pts ?? (lastVideoEnd ?? 0)
+        frame.pts = pts
+        let duration = frame.packetDuration > 0 ? frame.packetDuration : nominal
+        lastVideoEnd = max(lastVideoEnd ?? Int64.min, pts + duration)
         if filter == nil {
             filter = try VideoFilter(
                 width: frame.width, height: frame.height, pixelFormat: frame.pixelFormatValue,
