@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import SmoothManifest
+import SmoothPack
+
+struct EncodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode sources into Smooth Streaming presentations ready for S3 + CloudFront.",
+        discussion: """
+            Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video
+            rung, one .isma per audio track and upload-manifest.json; <out>/clientaccesspolicy.xml and
+            <out>/crossdomain.xml go at the root. <version> is a hash of the source bytes, the profile and
+            smoothpack's version: re-running unchanged inputs is a no-op, changed inputs get a new folder
+            (CloudFront cannot invalidate Smooth Streaming objects).
+
+            Folders are scanned by probing; files that are not media are listed as skipped.
+            Exit status: 0 all presentations made or up to date, 1 some source failed, 2 usage error.
+
+            Example:
+              smoothpack encode testmedia --out out
+              smoothpack encode clip.mp4 --out out --profile fast --json
+            """)
+
+    @Argument(help: "Source files and folders.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output folder (the root of the distribution).")
+    var out: String
+
+    @Option(help: "Profile name (default, fast, bench-4rung, or one in --profiles-dir) or a .yaml path.")
+    var profile = "default"
+
+    @Option(help: "Directory of profile files (default: the repository's or installed profiles/).")
+    var profilesDir: String?
+
+    @Option(help: "Sources encoded at the same time (default: one per two cores).")
+    var jobs: Int?
+
+    @Flag(help: "Scan folders recursively.")
+    var recursive = false
+
+    @Flag(help: "Print one JSON document at the end instead of text.")
+    var json = false
+
+    @Option(help: "Client manifest version: 2.0 (default, widest support) or 2.2 (adds r repeat coding).")
+    var manifestVersion = "2.0"
+
+    @Option(name: .customLong("allow-domain"), help: "Domain allowed by clientaccesspolicy.xml/crossdomain.xml (repeatable; default *).")
+    var allowedDomains: [String] = []
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !["2.0", "2.2"].contains(manifestVersion) { throw ValidationError("--manifest-version is 2.0 or 2.2") }
+        if inputs.isEmpty { throw ValidationError("give at least one source file or folder") }
+    }
+
+    func run() async throws {
+        let options = PackagerOptions(profilesDirectory: profilesDir,
+                                      manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
+                                      allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains)
+        let packager: Packager
+        do {
+            packager = try Packager(profile: profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") || profile.contains("/")
+                                        ? .file(profile) : .named(profile), options: options)
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
+        let scan: (sources: [URL], skipped: [SourceScanner.Skipped])
+        do { scan = try SourceScanner(recursive: recursive).scan(inputs) } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
+        let outURL = URL(fileURLWithPath: out)
+        let display = ProgressDisplay(enabled: !json, live: !json && isatty(STDERR_FILENO) == 1)
+        for s in scan.skipped { display.line("skipped \(s.path): \(s.reason)") }
+        if scan.sources.isEmpty { display.line("no sources to encode") }
+
+        let limit = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+        var results: [Int: Result<Presentation, any Error>] = [:]
+        await withTaskGroup(of: (Int, Result<Presentation, any Error>).self) { group in
+            var next = 0
+            func start(_ i: Int) {
+                let source = scan.sources[i]
+                group.addTask {
+                    do {
+                        let p = try await packager.encode(source: source, into: outURL) { display.event($0) }
+                        return (i, .success(p))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            while next < min(limit, scan.sources.count) { start(next); next += 1 }
+            for await (i, result) in group {
+                results[i] = result
+                display.finished(scan.sources[i], result)
+                if next < scan.sources.count { start(next); next += 1 }
+            }
+        }
+        display.stop()
+
+        let ordered = scan.sources.indices.compactMap { i in results[i].map { (scan.sources[i], $0) } }
+        if json {
+            print(JSONReport.render(ordered, skipped: scan.skipped))
+        } else {
+            let made = ordered.filter { if case .success(let p) = $0.1 { return p.status == .created } else { return false } }.count
+            let current = ordered.filter { if case .success(let p) = $0.1 { return p.status == .upToDate } else { return false } }.count
+            let failed = ordered.count - made - current
+            print("\(made) created, \(current) up to date, \(failed) failed, \(scan.skipped.count) skipped")
+        }
+        if ordered.contains(where: { if case .failure = $0.1 { return true } else { return false } }) { throw ExitCode(1) }
+    }
+}
+
+/// Live per-source progress on a terminal; plain lines otherwise. Thread-safe.
+final class ProgressDisplay: @unchecked Sendable {
+    private let enabled: Bool
+    private let live: Bool
+    private let lock = NSLock()
+    private var rows: [String: (name: String, text: String, started: Date)] = [:]
+    private var order: [String] = []
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool, live: Bool) {
+        self.enabled = enabled
+        self.live = live
+    }
+
+    func event(_ event: PackagerEvent) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        switch event {
+        case .phase(let source, let phase):
+            let key = source.path
+            if rows[key] == nil { order.append(key); rows[key] = (source.lastPathComponent, "", Date()) }
+            rows[key]?.text = phase.rawValue
+            if !live { write("\(source.lastPathComponent): \(phase.rawValue)\n") }
+        case .progress(let source, let fraction, let fps, _):
+            guard let row = rows[source.path] else { return }
+            var text = "encoding"
+            if let fraction {
+                text += String(format: " %3.0f%%", fraction * 100)
+                let elapsed = Date().timeIntervalSince(row.started)
+                if fraction > 0.02 {
+                    let eta = Int(elapsed * (1 - fraction) / fraction)
+                    text += String(format: "  ETA %d:%02d", eta / 60, eta % 60)
+                }
+            }
+            if fps > 0 { text += String(format: "  %.0f fps", fps) }
+            rows[source.path]?.text = text
+        case .note(let source, let note):
+            if !live { write("\(source.lastPathComponent): \(note)\n") }
+        }
+        if live && Date().timeIntervalSince(lastDraw) > 0.1 { redraw() }
+    }
+
+    func finished(_ source: URL, _ result: Result<Presentation, any Error>) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        rows[source.path] = nil
+        order.removeAll { $0 == source.path }
+        clear()
+        switch result {
+        case .success(let p):
+            let what = p.status == .created ? "created" : "up to date"
+            write("\(what) \(source.lastPathComponent) → \(p.playbackPath)\n")
+        case .failure(let error):
+            let text = error is CancellationError ? "\(source.path): cancelled" : "\(error)"
+            FileHandle.standardError.write(Data("failed \(text)\n".utf8))
+        }
+        if live { redraw() }
+    }
+
+    func line(_ text: String) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        clear()
+        write(text + "\n")
+        if live { redraw() }
+    }
+
+    func stop() {
+        lock.lock(); defer { lock.unlock() }
+        clear()
+    }
+
+    private func redraw() {
+        clear()
+        var text = ""
+        for key in order { if let r = rows[key] { text += "  \(r.name)  \(r.text)\n" } }
+        FileHandle.standardError.write(Data(text.utf8))
+        drawnLines = order.count
+        lastDraw = Date()
+    }
+
+    private func clear() {
+        guard live, drawnLines > 0 else { return }
+        FileHandle.standardError.write(Data(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines).utf8))
+        drawnLines = 0
+    }
+
+    private func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+}
+
+/// The `--json` document.
+enum JSONReport {
+    struct Source: Encodable {
+        var source: String
+        var status: String
+        var name: String?
+        var version: String?
+        var prefix: String?
+        var playbackPath: String?
+        var duration: Double?
+        var rungs: [RenditionOutput]?
+        var error: String?
+    }
+    struct Document: Encodable {
+        var presentations: [Source]
+        var skipped: [SourceScanner.Skipped]
+    }
+
+    static func render(_ results: [(URL, Result<Presentation, any Error>)], skipped: [SourceScanner.Skipped]) -> String {
+        let sources = results.map { url, result -> Source in
+            switch result {
+            case .success(let p):
+                return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
+                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions, error: nil)
+            case .failure(let e):
+                return Source(source: url.path, status: "failed", error: "\(e)")
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Document(presentations: sources, skipped: skipped))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

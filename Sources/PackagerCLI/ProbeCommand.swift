@@ -1,0 +1,99 @@
+import ArgumentParser
+import FFmpeg
+import Foundation
+import MediaCore
+import Planning
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Describe source files and the ladder a profile would make of them.",
+        discussion: "Prints streams, sizes, aspect, frame rate, rotation and audio layout, then the planned rungs.")
+
+    @Argument(help: "Source files to probe.")
+    var files: [String]
+
+    @Option(help: "Profile name (default, fast, bench-4rung or one in --profiles-dir) or path to a .yaml file.")
+    var profile = "default"
+
+    @Option(help: "Directory of profile files (default: the installed or repository profiles/).")
+    var profilesDir: String?
+
+    @Flag(help: "Print JSON (SourceInfo and LadderPlan) instead of text.")
+    var json = false
+
+    func run() throws {
+        FFmpegLog.quiet()
+        let dir = try ProfilesDirectory.locate(explicit: profilesDir)?.path
+        let profile = try Profile.load(self.profile, profilesDirectory: dir)
+        var failed = false
+        for file in files {
+            do {
+                let source = try Probe.probe(path: file)
+                let plan = try LadderPlanner.plan(source: source, profile: profile)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    struct Output: Encodable { var source: SourceInfo; var plan: LadderPlan }
+                    print(String(decoding: try encoder.encode(Output(source: source, plan: plan)), as: UTF8.self))
+                } else {
+                    print(describe(source, plan))
+                }
+            } catch {
+                failed = true
+                Console.error("smoothpack: \(error)")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func describe(_ s: SourceInfo, _ plan: LadderPlan) -> String {
+        var lines = ["\(s.path): \(s.container), \(s.duration.map { String(format: "%.3f s", $0) } ?? "unknown duration"), \(s.fileSize) bytes"]
+        for v in s.videoStreams {
+            lines.append("  video #\(v.index) \(v.codec) \(v.width)x\(v.height) SAR \(v.sampleAspectRatio) DAR \(v.displayAspect) "
+                + "\(v.frameRate) fps\(v.isVariableFrameRate ? " (variable)" : "") \(v.pixelFormat) \(v.bitDepth)-bit "
+                + "\(v.fieldOrder.rawValue)\(v.rotation != 0 ? " rotated \(v.rotation)°" : "")")
+        }
+        for a in s.audioStreams {
+            lines.append("  audio #\(a.index) \(a.codec) \(a.sampleRate) Hz \(a.channelLayout)\(a.language.map { " [\($0)]" } ?? "")")
+        }
+        if let video = plan.video {
+            lines.append("  plan: \(video.frameRate) fps, GOP \(video.framesPerFragment) frames = \(video.fragmentDuration.doubleValue) s"
+                + (video.deinterlace ? ", deinterlace" : "") + (video.rotation != 0 ? ", rotate \(video.rotation)°" : ""))
+            for r in video.rungs {
+                lines.append("    \(r.name): \(r.width)x\(r.height) \(r.bitrate / 1000) kb/s (max \(r.maxrate / 1000), buf \(r.bufsize / 1000)) \(r.profile.x264Name)")
+            }
+        }
+        for a in plan.audio {
+            lines.append("    \(a.trackName): AAC-LC \(a.sampleRate) Hz \(a.channels) ch \(a.bitrate / 1000) kb/s")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct ProfilesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profiles", abstract: "List the available encoding profiles, or print one.")
+
+    @Argument(help: "A profile to print in full.")
+    var name: String?
+
+    @Option(help: "Directory of profile files.")
+    var profilesDir: String?
+
+    func run() throws {
+        let dir = try ProfilesDirectory.locate(explicit: profilesDir)?.path
+        if let name {
+            let profile = try Profile.load(name, profilesDirectory: dir)
+            print(profile.canonicalDescription)
+            return
+        }
+        var names = Set(BuiltinProfiles.names)
+        if let dir { names.formUnion(ProfilesDirectory.profileNames(in: dir)) }
+        for n in names.sorted() {
+            let p = try? Profile.load(n, profilesDirectory: dir)
+            print("\(n)\t\(p?.summary ?? "")")
+        }
+    }
+}
+

@@ -1,0 +1,37 @@
+internal import ISOBMFF
+internal import MediaCore
+internal import Transcode
+
+/// Connects a rendition's sample stream to our PIFF muxer: the file is created when the codec
+/// configuration is known, fragments are written as they complete, and `finish` keeps the index.
+final class MuxingSink: RenditionSink {
+    let path: String
+    let trackID: UInt32
+    let policy: FragmentationPolicy
+    private var file: FileSink?
+    private var fragmenter: Fragmenter?
+    private(set) var index: FragmentIndex?
+
+    init(path: String, trackID: UInt32, policy: FragmentationPolicy) {
+        self.path = path
+        self.trackID = trackID
+        self.policy = policy
+    }
+
+    func start(_ config: CodecConfig) throws {
+        let file = try FileSink(path: path)
+        self.file = file
+        fragmenter = try Fragmenter(sink: file, trackID: trackID, codec: config, policy: policy)
+    }
+
+    func append(_ sample: EncodedSample) throws {
+        guard let fragmenter else { preconditionFailure("append before start") }
+        try fragmenter.append(sample)
+    }
+
+    func finish() throws {
+        guard let fragmenter, let file else { preconditionFailure("finish before start") }
+        index = try fragmenter.finish()
+        try file.close()
+    }
+}

@@ -1,0 +1,118 @@
+public import Foundation
+public import Planning
+public import SmoothManifest
+internal import FFmpeg
+
+/// Which encoding profile a ``Packager`` uses.
+public enum ProfileSelection: Sendable, Equatable {
+    /// A profile by name: `<profiles dir>/<name>.yaml`, else a built-in (`default`, `fast`, `bench-4rung`).
+    case named(String)
+    /// A profile file.
+    case file(String)
+    /// A profile value built in code.
+    case profile(Profile)
+}
+
+/// Settings shared by every source a ``Packager`` encodes.
+public struct PackagerOptions: Sendable, Equatable {
+    /// Where named profiles are looked up; nil searches the usual places (see `ProfilesDirectory.locate`).
+    public var profilesDirectory: String?
+    /// Client manifest version: `.v2_0` (no `r`, widest support) or `.v2_2` (`r` repeat coding).
+    public var manifestVersion: ClientManifestVersion
+    /// Domains allowed by `clientaccesspolicy.xml` and `crossdomain.xml` at the output root.
+    public var allowedDomains: [String]
+
+    public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
+                allowedDomains: [String] = ["*"]) {
+        self.profilesDirectory = profilesDirectory
+        self.manifestVersion = manifestVersion
+        self.allowedDomains = allowedDomains
+    }
+}
+
+/// The library entry point: turns a source file into a published Smooth Streaming presentation.
+///
+/// ```swift
+/// let packager = try Packager(profile: .named("default"))
+/// let presentation = try await packager.encode(source: url, into: outDir)
+/// print(presentation.playbackPath)   // clip/3f2a9c0d1e4b/clip.ism/Manifest
+/// ```
+///
+/// The CLI's `encode`, the `watch` daemon and build scripts all call this; none repeats the pipeline.
+public final class Packager: Sendable {
+    /// The resolved profile.
+    public let profile: Profile
+    public let options: PackagerOptions
+
+    /// Resolves the profile now, so a bad profile fails before any source is touched.
+    public init(profile: ProfileSelection = .named("default"), options: PackagerOptions = .init()) throws {
+        self.options = options
+        switch profile {
+        case .profile(let p):
+            self.profile = p
+        case .file(let path):
+            self.profile = try Profile.load(contentsOf: path)
+        case .named(let name):
+            let dir = try options.profilesDirectory ?? ProfilesDirectory.locate()?.path
+            self.profile = try Profile.load(name, profilesDirectory: dir)
+        }
+        FFmpegLog.quiet()
+    }
+
+    /// Encodes `source` into `<outDir>/<stem>/<version>/`, or returns the existing presentation when the
+    /// same inputs were already published. Progress and notes go to `onEvent` (from another thread).
+    /// Throws ``PipelineError`` naming the source, or `CancellationError` when the task is cancelled;
+    /// either way nothing partial is left under `outDir`.
+    public func encode(source: URL, into outDir: URL,
+                       onEvent: @escaping @Sendable (PackagerEvent) -> Void = { _ in }) async throws -> Presentation {
+        let cancelled = CancellationFlag()
+        let job = EncodeJob(source: source.standardizedFileURL, out: OutputFolder(root: outDir.standardizedFileURL),
+                            profile: profile, options: options, emit: onEvent, isCancelled: { cancelled.isSet })
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Presentation, any Error>) in
+                // FFmpeg calls block: the job gets a thread of its own instead of a cooperative-pool thread.
+                let thread = Thread {
+                    continuation.resume(with: Result { try job.run() })
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    /// Encodes `source` and exposes progress as an `AsyncSequence` of events; the stream finishes when
+    /// the encode does, and ``EncodeRun/presentation`` gives the result.
+    public func encodeWithProgress(source: URL, into outDir: URL) -> EncodeRun {
+        let (stream, continuation) = AsyncStream<PackagerEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let task = Task {
+            defer { continuation.finish() }
+            return try await encode(source: source, into: outDir, onEvent: { continuation.yield($0) })
+        }
+        return EncodeRun(events: stream, task: task)
+    }
+}
+
+/// A running encode: its events as they happen, and its result.
+public struct EncodeRun: Sendable {
+    /// Phases, progress and notes, in order; finishes when the encode ends.
+    public let events: AsyncStream<PackagerEvent>
+    let task: Task<Presentation, any Error>
+
+    /// Waits for the presentation (or the error).
+    public var presentation: Presentation {
+        get async throws { try await task.value }
+    }
+
+    /// Stops the encode; nothing partial is left behind.
+    public func cancel() { task.cancel() }
+}
+
+/// A flag set from a cancellation handler and polled by the blocking job.
+final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
