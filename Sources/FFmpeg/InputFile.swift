@@ -74,3 +74,46 @@ public final class InputFile {
         return Array(UnsafeBufferPointer(start: data, count: Int(par.pointee.extradata_size)))
     }
 }
+
+/// A snapshot of one stream's codec parameters (no C types).
+public struct StreamParameters: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case video, audio, other }
+    public var index: Int
+    public var kind: Kind
+    /// Codec short name ("h264", "aac", …).
+    public var codec: String
+    /// libavcodec profile number (e.g. 1 = AAC LC, 4 = HE-AAC as FF_PROFILE_AAC_HE; 100 = H.264 High).
+    public var profile: Int
+    /// Declared bitrate in bits per second, 0 when unknown.
+    public var bitRate: Int
+    public var extradata: [UInt8]
+    public var width: Int
+    public var height: Int
+    public var sampleRate: Int
+    public var channels: Int
+    /// Seconds per time-base unit.
+    public var timeBase: Rational
+    /// Stream duration in time-base units, 0 when unknown.
+    public var duration: Int64
+    public var language: String?
+}
+
+extension InputFile {
+    /// Codec parameters of every stream.
+    public var streamParameters: [StreamParameters] {
+        (0..<streamCount).map { i in
+            let st = stream(i)
+            let par = st.pointee.codecpar!.pointee
+            let kind: StreamParameters.Kind = par.codec_type == AVMEDIA_TYPE_VIDEO ? .video
+                : par.codec_type == AVMEDIA_TYPE_AUDIO ? .audio : .other
+            let lang = av_dict_get(st.pointee.metadata, "language", nil, 0).flatMap { $0.pointee.value }
+                .map { String(cString: $0).lowercased() }
+            return StreamParameters(
+                index: i, kind: kind, codec: String(cString: avcodec_get_name(par.codec_id)), profile: Int(par.profile),
+                bitRate: Int(par.bit_rate), extradata: extradata(ofStream: i), width: Int(par.width), height: Int(par.height),
+                sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels), timeBase: timeBase(ofStream: i),
+                duration: st.pointee.duration == cffmpeg_nopts() ? 0 : max(0, st.pointee.duration),
+                language: lang == "und" || lang?.isEmpty == true ? nil : lang)
+        }
+    }
+}

@@ -38,22 +38,9 @@ struct EncodeJob {
         }
         for note in plan.notes { emit(.note(source: source, note)) }
 
-        out.removeStaleWorkFolders()
-        let work: URL
-        do { work = try out.makeWorkFolder() } catch { throw PipelineError.wrap(error, source: path, stage: .publish) }
-        do {
-            let presentation = try build(stem: stem, version: version, plan: plan, work: work)
-            emit(.phase(source: source, .publishing))
-            switch try out.publish(work, stem: stem, version: version) {
-            case .published: break
-            case .alreadyThere: return try existing(stem: stem, version: version)
-            }
-            try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try out.writeRootFile($0.name, $0.contents) }
-            return presentation
-        } catch {
-            try? FileManager.default.removeItem(at: work)
-            if error is CancellationError { throw error }
-            throw PipelineError.wrap(error, source: path, stage: (error as? PipelineError)?.stage ?? .publish)
+        let phase: (PackagerEvent.Phase) -> Void = { emit(.phase(source: source, $0)) }
+        return try out.build(stem: stem, version: version, options: options, source: path, emit: phase) { work in
+            try build(stem: stem, version: version, plan: plan, work: work)
         }
     }
 
@@ -64,11 +51,10 @@ struct EncodeJob {
         let transcoder = LadderTranscoder(sourcePath: path, plan: plan)
         transcoder.isCancelled = isCancelled
         var sinks: [(Rendition, MuxingSink)] = []
-        let summary: TranscodeSummary
         do {
             let source = self.source
             let emit = self.emit
-            summary = try transcoder.run(sinks: { rendition in
+            _ = try transcoder.run(sinks: { rendition in
                 let sink: MuxingSink
                 switch rendition {
                 case .video(_, let rung):
@@ -91,87 +77,29 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .encode)
         }
 
-        emit(.phase(source: source, .describing))
-        var tracks: [ManifestTrack] = []
-        var outputs: [RenditionOutput] = []
+        var written: [WrittenTrack] = []
         for (rendition, sink) in sinks {
             guard let index = sink.index else {
                 throw PipelineError(source: path, stage: .package, message: "\(rendition.label) wrote no index")
             }
             let file = URL(fileURLWithPath: sink.path).lastPathComponent
-            let fragments = index.fragments.map { FragmentTiming(time: $0.time, duration: $0.duration) }
-            let measured = index.duration > 0
-                ? Int(Double(index.mediaBytes) * 8 * Double(Clock.timescale) / Double(index.duration)) : 0
             switch rendition {
             case .video(_, let rung):
-                tracks.append(ManifestTrack(kind: .video, bitrate: rung.bitrate, source: file, trackID: Int(sink.trackID),
-                                            codec: index.codec, fragments: fragments))
-                outputs.append(RenditionOutput(kind: .video, file: file, bitrate: rung.bitrate, measuredBitrate: measured,
-                                               width: rung.width, height: rung.height, trackName: "video", language: nil,
-                                               fragments: index.fragments.count, bytes: index.totalBytes))
+                written.append(WrittenTrack(kind: .video, bitrate: rung.bitrate, file: file, trackName: nil, language: nil,
+                                            width: rung.width, height: rung.height, index: index))
             case .audio(_, let track):
-                tracks.append(ManifestTrack(kind: .audio, bitrate: track.bitrate, source: file, trackID: Int(sink.trackID),
-                                            trackName: track.trackName, language: track.language, codec: index.codec,
-                                            fragments: fragments))
-                outputs.append(RenditionOutput(kind: .audio, file: file, bitrate: track.bitrate, measuredBitrate: measured,
-                                               width: nil, height: nil, trackName: track.trackName, language: track.language,
-                                               fragments: index.fragments.count, bytes: index.totalBytes))
+                written.append(WrittenTrack(kind: .audio, bitrate: track.bitrate, file: file, trackName: track.trackName,
+                                            language: track.language, width: nil, height: nil, index: index))
             }
         }
-        _ = summary
-        let manifests: PresentationManifests
-        do {
-            manifests = try ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
-                .build(tracks)
-        } catch {
-            throw PipelineError.wrap(error, source: path, stage: .describe)
-        }
-        for file in manifests.files {
-            try Data(file.contents).write(to: work.appendingPathComponent(file.name))
-        }
-
-        emit(.phase(source: source, .checking))
-        try PresentationCheck.verify(folder: work, manifests: manifests, tracks: tracks, source: path)
-
-        let prefix = "\(stem)/\(version)/"
-        let upload: UploadManifest
-        do {
-            upload = try UploadManifest.build(folder: work, presentation: stem, prefix: prefix)
-            try upload.jsonData().write(to: work.appendingPathComponent(UploadManifest.fileName))
-        } catch {
-            throw PipelineError.wrap(error, source: path, stage: .describe)
-        }
-        return Presentation(source: source, name: stem, version: version, prefix: prefix,
-                            directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
-                            status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
-                            renditions: outputs, uploadManifest: upload)
+        emit(.phase(source: source, .describing))
+        return try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
+                                                  options: options, source: self.source, out: out,
+                                                  onCheck: { emit(.phase(source: source, .checking)) })
     }
 
-    /// The presentation already published for these inputs, described from its files.
     private func existing(stem: String, version: String) throws -> Presentation {
-        let folder = out.presentation(stem, version)
-        do {
-            let upload = try JSONDecoder().decode(
-                UploadManifest.self, from: Data(contentsOf: folder.appendingPathComponent(UploadManifest.fileName)))
-            let client = try ClientManifest(xml: Array(try Data(contentsOf: folder.appendingPathComponent("\(stem).ismc"))))
-            let server = try ServerManifest(xml: Array(try Data(contentsOf: folder.appendingPathComponent("\(stem).ism"))))
-            var outputs: [RenditionOutput] = []
-            for track in server.tracks {
-                let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(track.src).path)[.size]
-                    as? NSNumber)?.int64Value ?? 0
-                let isVideo = track.kind == .video
-                let stream = client.streams.first { s in s.qualityLevels.contains { $0.bitrate == track.systemBitrate } && (s.type == .video) == isVideo }
-                let level = stream?.qualityLevels.first { $0.bitrate == track.systemBitrate }
-                outputs.append(RenditionOutput(
-                    kind: isVideo ? .video : .audio, file: track.src, bitrate: track.systemBitrate, measuredBitrate: 0,
-                    width: level?.maxWidth, height: level?.maxHeight, trackName: track.trackName ?? (isVideo ? "video" : "audio"),
-                    language: track.systemLanguage, fragments: stream?.chunks.count ?? 0, bytes: size))
-            }
-            return Presentation(source: source, name: stem, version: version, prefix: upload.prefix, directory: folder,
-                                playbackPath: upload.manifestPath, status: .upToDate,
-                                duration: Double(client.duration) / Double(Clock.timescale), renditions: outputs,
-                                uploadManifest: upload)
-        } catch {
+        do { return try out.existing(stem: stem, version: version, source: source) } catch {
             throw PipelineError.wrap(error, source: source.path, stage: .read)
         }
     }

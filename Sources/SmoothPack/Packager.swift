@@ -82,6 +82,24 @@ public final class Packager: Sendable {
         }
     }
 
+    /// Packages already encoded rung files (H.264 video and/or AAC-LC audio in MP4, MOV, MKV, TS…) into
+    /// `<outDir>/<name>/<version>/` without re-encoding. Each file with H.264 video becomes a video rung;
+    /// audio comes from the first file with AAC-LC. Refuses rungs whose key frames are not aligned,
+    /// naming the file and the time.
+    public func package(files: [URL], into outDir: URL, name: String? = nil, fragmentDuration: Double = 2,
+                        onEvent: @escaping @Sendable (PackagerEvent) -> Void = { _ in }) async throws -> Presentation {
+        let inputs = files.map(\.standardizedFileURL)
+        let stem = name.map { Naming.stem(for: URL(fileURLWithPath: $0 + ".x")) }
+            ?? inputs.first.map { Naming.stem(for: $0) } ?? "presentation"
+        let job = PackageJob(inputs: inputs, stem: stem, out: OutputFolder(root: outDir.standardizedFileURL),
+                             options: options, fragmentDuration: Int64(fragmentDuration * 1e7), emit: onEvent)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Presentation, any Error>) in
+            let thread = Thread { continuation.resume(with: Result { try job.run() }) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
     /// Encodes `source` and exposes progress as an `AsyncSequence` of events; the stream finishes when
     /// the encode does, and ``EncodeRun/presentation`` gives the result.
     public func encodeWithProgress(source: URL, into outDir: URL) -> EncodeRun {

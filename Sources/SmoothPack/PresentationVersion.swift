@@ -8,21 +8,28 @@ internal import SmoothManifest
 enum PresentationVersion {
     static let length = 12
 
+    /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version.
     static func compute(source: URL, profile: Profile, options: PackagerOptions) throws -> String {
+        try compute(sources: [source], salt: "profile:\n\(profile.canonicalDescription)", options: options)
+    }
+
+    /// The version for any set of input files and a description of how they are processed.
+    static func compute(sources: [URL], salt: String, options: PackagerOptions) throws -> String {
         var hash = SHA256()
         let header = """
             smoothpack \(SmoothPackInfo.version)
-            profile:
-            \(profile.canonicalDescription)
+            \(salt)
             manifest: \(options.manifestVersion == .v2_2 ? "2.2" : "2.0")
-            source:
 
             """
         hash.update(Array(header.utf8))
-        let handle = try FileHandle(forReadingFrom: source)
-        defer { try? handle.close() }
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hash.update($0) }
+        for source in sources {
+            hash.update(Array("source \(source.lastPathComponent):\n".utf8))
+            let handle = try FileHandle(forReadingFrom: source)
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                chunk.withUnsafeBytes { hash.update($0) }
+            }
         }
         return String(Hex.lower(hash.finalize()).prefix(length))
     }

@@ -1,0 +1,121 @@
+internal import Foundation
+internal import ISOBMFF
+internal import MediaCore
+internal import SmoothManifest
+
+/// One media file written into a work folder, as the muxer returned it.
+struct WrittenTrack {
+    var kind: MediaKind
+    /// Nominal bitrate: the QualityLevel `Bitrate` and `.ism` `systemBitrate`.
+    var bitrate: Int
+    var file: String
+    var trackName: String?
+    var language: String?
+    var width: Int?
+    var height: Int?
+    var index: FragmentIndex
+}
+
+/// The Describe stage, shared by `encode` and `package`: manifests from what was written, the §8
+/// self-checks, then `upload-manifest.json` (last, so its presence marks a complete folder).
+enum PresentationAssembler {
+    static func describe(work: URL, stem: String, version: String, tracks written: [WrittenTrack],
+                         options: PackagerOptions, source: URL, out: OutputFolder,
+                         onCheck: () -> Void) throws -> Presentation {
+        let path = source.path
+        var tracks: [ManifestTrack] = []
+        var outputs: [RenditionOutput] = []
+        for w in written {
+            let index = w.index
+            let fragments = index.fragments.map { FragmentTiming(time: $0.time, duration: $0.duration) }
+            let measured = index.duration > 0
+                ? Int(Double(index.mediaBytes) * 8 * Double(Clock.timescale) / Double(index.duration)) : 0
+            tracks.append(ManifestTrack(kind: w.kind, bitrate: w.bitrate, source: w.file, trackID: Int(index.trackID),
+                                        trackName: w.trackName, language: w.language, codec: index.codec,
+                                        fragments: fragments))
+            outputs.append(RenditionOutput(kind: w.kind == .video ? .video : .audio, file: w.file, bitrate: w.bitrate,
+                                           measuredBitrate: measured, width: w.width, height: w.height,
+                                           trackName: w.trackName ?? w.kind.rawValue, language: w.language,
+                                           fragments: index.fragments.count, bytes: index.totalBytes))
+        }
+        let manifests: PresentationManifests
+        do {
+            manifests = try ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
+                .build(tracks)
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .describe)
+        }
+        do {
+            for file in manifests.files {
+                try Data(file.contents).write(to: work.appendingPathComponent(file.name))
+            }
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .describe)
+        }
+
+        onCheck()
+        try PresentationCheck.verify(folder: work, manifests: manifests, tracks: tracks, source: path)
+
+        let prefix = "\(stem)/\(version)/"
+        let upload: UploadManifest
+        do {
+            upload = try UploadManifest.build(folder: work, presentation: stem, prefix: prefix)
+            try upload.jsonData().write(to: work.appendingPathComponent(UploadManifest.fileName))
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .describe)
+        }
+        return Presentation(source: source, name: stem, version: version, prefix: prefix,
+                            directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
+                            status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
+                            renditions: outputs, uploadManifest: upload)
+    }
+}
+
+extension OutputFolder {
+    /// Runs `body` in a fresh work folder and publishes the result atomically; on any error the work
+    /// folder is removed and nothing appears under `<out>/<stem>/`.
+    func build(stem: String, version: String, options: PackagerOptions, source: String,
+               emit: (PackagerEvent.Phase) -> Void, _ body: (URL) throws -> Presentation) throws -> Presentation {
+        removeStaleWorkFolders()
+        let work: URL
+        do { work = try makeWorkFolder() } catch { throw PipelineError.wrap(error, source: source, stage: .publish) }
+        do {
+            let presentation = try body(work)
+            emit(.publishing)
+            switch try publish(work, stem: stem, version: version) {
+            case .published: break
+            case .alreadyThere: return try existing(stem: stem, version: version, source: presentation.source)
+            }
+            try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try writeRootFile($0.name, $0.contents) }
+            return presentation
+        } catch {
+            try? FileManager.default.removeItem(at: work)
+            if error is CancellationError { throw error }
+            throw PipelineError.wrap(error, source: source, stage: (error as? PipelineError)?.stage ?? .publish)
+        }
+    }
+
+    /// The presentation already published under `<stem>/<version>/`, described from its files.
+    func existing(stem: String, version: String, source: URL) throws -> Presentation {
+        let folder = presentation(stem, version)
+        let upload = try JSONDecoder().decode(
+            UploadManifest.self, from: Data(contentsOf: folder.appendingPathComponent(UploadManifest.fileName)))
+        let client = try ClientManifest(xml: Array(try Data(contentsOf: folder.appendingPathComponent("\(stem).ismc"))))
+        let server = try ServerManifest(xml: Array(try Data(contentsOf: folder.appendingPathComponent("\(stem).ism"))))
+        let outputs = server.tracks.map { track -> RenditionOutput in
+            let stream = client.streams.first { $0.name == track.name }
+            let level = stream?.qualityLevels.first { $0.bitrate == track.systemBitrate }
+            let size = upload.objects.first { $0.key == upload.prefix + track.src }?.size ?? 0
+            let seconds = Double(stream?.end ?? 0) / Double(Clock.timescale)
+            return RenditionOutput(
+                kind: track.kind == .video ? .video : .audio, file: track.src, bitrate: track.systemBitrate,
+                measuredBitrate: seconds > 0 ? Int(Double(size) * 8 / seconds) : 0, width: level?.maxWidth,
+                height: level?.maxHeight, trackName: track.name, language: track.systemLanguage,
+                fragments: stream?.chunks.count ?? 0, bytes: size)
+        }
+        return Presentation(source: source, name: stem, version: version, prefix: upload.prefix, directory: folder,
+                            playbackPath: upload.manifestPath, status: .upToDate,
+                            duration: Double(client.duration) / Double(Clock.timescale), renditions: outputs,
+                            uploadManifest: upload)
+    }
+}
