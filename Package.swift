@@ -42,6 +42,8 @@ let package = Package(
         .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),
     ],

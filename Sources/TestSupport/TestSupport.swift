@@ -89,3 +89,27 @@ public struct ExternalToolError: Error, CustomStringConvertible {
 private final class DataBox: @unchecked Sendable {
     var data = Data()
 }
+
+extension TestPaths {
+    /// The build products folder holding the test bundle (and the `smoothpack` executable built with it).
+    public static var productsDirectory: URL {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        // The runner may sit inside a bundle directory (…/smoothpackPackageTests.xctest/…).
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("smoothpack").path) {
+            dir.deleteLastPathComponent()
+        }
+        return dir
+    }
+
+    /// The `smoothpack` executable built alongside the tests (`swift build --build-tests` builds it).
+    public static var smoothpackBinary: String {
+        get throws {
+            let path = productsDirectory.appendingPathComponent("smoothpack").path
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw ExternalToolError(message: "smoothpack executable not found next to the tests; run `swift build --build-tests` first")
+            }
+            return path
+        }
+    }
+}

@@ -82,7 +82,8 @@ public final class PreEncodedSource {
             guard let p = params[index] else { continue }
             let lengthSize = p.kind == .video ? (H264.parameterSets(fromExtradata: p.extradata)?.lengthSize ?? 4) : 0
             states[index] = StreamState(kind: p.kind, timeBase: p.timeBase, lengthSize: lengthSize,
-                                        isAnnexB: p.extradata.first != 1, sampleRate: p.sampleRate)
+                                        isAnnexB: p.extradata.first != 1, sampleRate: p.sampleRate,
+                                        streamDuration: p.duration)
         }
         let packet = try Packet()
         do {
@@ -114,8 +115,12 @@ private final class StreamState {
     var pending: EncodedSample?
     var pendingRawDuration: Int64 = 0
     var lastDuration: Int64 = 0
+    /// The container's stream duration in its time base (0 when unknown): where the last sample ends.
+    let streamDuration: Int64
 
-    init(kind: StreamParameters.Kind, timeBase: Rational, lengthSize: Int, isAnnexB: Bool, sampleRate: Int) {
+    init(kind: StreamParameters.Kind, timeBase: Rational, lengthSize: Int, isAnnexB: Bool, sampleRate: Int,
+         streamDuration: Int64) {
+        self.streamDuration = streamDuration
         self.kind = kind
         self.timeBase = timeBase
         self.lengthSize = lengthSize
@@ -163,13 +168,22 @@ private final class StreamState {
         return previous
     }
 
+    /// The last sample ends where the stream does: libavformat's per-packet durations are averages for
+    /// fragmented files, but the stream duration is exact. Falls back to the packet's own duration (video)
+    /// or a whole AAC frame (audio) when the stream duration does not fit.
     func finish() -> EncodedSample? {
         guard var last = pending else { return nil }
         pending = nil
+        let nominal: Int64
         if kind == .video {
             let own = Clock.time(ofUnit: pendingRawDuration, unitDuration: timeBase)
-            last.duration = own > 0 ? own : max(lastDuration, 1)
+            nominal = own > 0 ? own : max(lastDuration, 1)
+        } else {
+            nominal = last.duration
         }
+        let end = streamDuration > 0 ? Clock.time(ofUnit: streamDuration, unitDuration: timeBase) : 0
+        let fromEnd = end - last.decodeTime
+        last.duration = fromEnd > 0 && fromEnd <= nominal + nominal / 2 ? fromEnd : nominal
         return last
     }
 }
