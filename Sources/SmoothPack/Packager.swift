@@ -112,6 +112,16 @@ public final class Packager: Sendable {
     }
 }
 
+extension Packager {
+    /// Removes `.tmp-<pid>-*` work folders in `outDir` left by processes that no longer run (a crash or
+    /// `kill -9`). ``encode(source:into:onEvent:)`` does this itself before it starts work, but not when the
+    /// presentation turns out to be published already; a daemon calls this at start for the folders its
+    /// interrupted jobs wrote into. Folders of live processes are left alone.
+    public static func removeStaleWorkFolders(in outDir: URL) {
+        OutputFolder(root: outDir.standardizedFileURL).removeStaleWorkFolders()
+    }
+}
+
 /// A running encode: its events as they happen, and its result.
 public struct EncodeRun: Sendable {
     /// Phases, progress and notes, in order; finishes when the encode ends.

@@ -67,13 +67,18 @@ import Testing
                 let path = p.directory.appendingPathComponent(r.file).path
                 let decode = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
                 #expect(decode.status == 0 && decode.stderr.isEmpty, "\(r.file): \(decode.stderr)")
-                let json = try External.ffprobeJSON(["-count_frames", "-show_streams", path])
+                let json = try External.ffprobeJSON(["-count_frames", "-count_packets", "-show_streams", path])
                 let stream = try #require((json["streams"] as? [[String: Any]])?.first)
                 #expect(stream["codec_name"] as? String == (r.kind == .video ? "h264" : "aac"))
+                // What went in is what comes out: the muxer's sample count and duration equal what
+                // ffprobe counts and decodes.
+                let index = try FragmentIndex.read(from: try FileSource(path: path))
+                #expect(Int(stream["nb_read_packets"] as? String ?? "") == index.sampleCount, "\(r.file)")
+                #expect(Int(stream["nb_read_frames"] as? String ?? "") == index.sampleCount, "\(r.file)")
+                #expect(stream["duration_ts"] as? Int == Int(index.duration), "\(r.file)")
                 if r.kind == .video {
                     #expect(stream["width"] as? Int == r.width)
                     #expect(stream["height"] as? Int == r.height)
-                    #expect(Int(stream["nb_read_frames"] as? String ?? "") ?? 0 > 0)
                 }
             }
         }
