@@ -49,7 +49,35 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-domain"), help: "Domain allowed by clientaccesspolicy.xml/crossdomain.xml (repeatable; default *).")
     var allowedDomains: [String] = []
 
+    @Option(help: "Refuse sources larger than WIDTHxHEIGHT (default 8192x4320).")
+    var maxResolution = "8192x4320"
+
+    @Option(help: "Refuse sources longer than this many seconds (default 86400).")
+    var maxDuration: Double = 86400
+
+    @Option(help: "Refuse source files larger than this many bytes; suffixes k, M, G (default 500G).")
+    var maxFileSize = "500G"
+
+    @Option(help: "Refuse sources with more audio/video streams than this (default 64).")
+    var maxStreams = 64
+
+    /// The `--max-*` options as library limits.
+    func limits() throws -> SourceLimits {
+        let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw ValidationError("--max-resolution is WIDTHxHEIGHT, e.g. 3840x2160") }
+        let units: [Character: Int64] = ["k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000, "T": 1_000_000_000_000]
+        var digits = maxFileSize
+        var factor: Int64 = 1
+        if let last = digits.last, let f = units[last] { factor = f; digits.removeLast() }
+        guard let n = Int64(digits), n > 0 else { throw ValidationError("--max-file-size is a byte count like 2000000 or 20G") }
+        guard maxDuration > 0, maxStreams > 0 else { throw ValidationError("--max-duration and --max-streams must be positive") }
+        return SourceLimits(maxWidth: size[0], maxHeight: size[1], maxDuration: maxDuration,
+                            maxFileSize: n.multipliedReportingOverflow(by: factor).overflow ? Int64.max : n * factor,
+                            maxStreams: maxStreams)
+    }
+
     func validate() throws {
+        _ = try limits()
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if !["2.0", "2.2"].contains(manifestVersion) { throw ValidationError("--manifest-version is 2.0 or 2.2") }
         if inputs.isEmpty { throw ValidationError("give at least one source file or folder") }
@@ -58,7 +86,8 @@ struct EncodeCommand: AsyncParsableCommand {
     func run() async throws {
         let options = PackagerOptions(profilesDirectory: profilesDir,
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
-                                      allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains)
+                                      allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
+                                      limits: try limits())
         let packager: Packager
         do {
             packager = try Packager(profile: profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") || profile.contains("/")

@@ -20,6 +20,12 @@ struct EncodeJob {
         let path = source.path
         let stem = Naming.stem(for: source)
 
+        // The size cap is checked before the source is read at all (hashing reads every byte).
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        if size > options.limits.maxFileSize {
+            throw PipelineError(source: path, stage: .read,
+                                message: "file is \(size) bytes, over the \(options.limits.maxFileSize)-byte limit")
+        }
         emit(.phase(source: source, .hashing))
         let version: String
         do { version = try PresentationVersion.compute(source: source, profile: profile, options: options) } catch {
@@ -32,6 +38,9 @@ struct EncodeJob {
         emit(.phase(source: source, .probing))
         let info: SourceInfo
         do { info = try Probe.probe(path: path) } catch { throw PipelineError.wrap(error, source: path, stage: .probe) }
+        if let refusal = Self.limitViolation(info, options.limits) {
+            throw PipelineError(source: path, stage: .probe, message: refusal)
+        }
         let plan: LadderPlan
         do { plan = try LadderPlanner.plan(source: info, profile: profile) } catch {
             throw PipelineError.wrap(error, source: path, stage: .plan)
@@ -96,6 +105,27 @@ struct EncodeJob {
         return try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
                                                   options: options, source: self.source, out: out,
                                                   onCheck: { emit(.phase(source: source, .checking)) })
+    }
+
+    /// Why a probed source exceeds the configured limits, or nil.
+    static func limitViolation(_ info: SourceInfo, _ limits: SourceLimits) -> String? {
+        if info.fileSize > limits.maxFileSize {
+            return "file is \(info.fileSize) bytes, over the \(limits.maxFileSize)-byte limit"
+        }
+        let streams = info.videoStreams.count + info.audioStreams.count
+        if streams > limits.maxStreams {
+            return "\(streams) audio/video streams, over the limit of \(limits.maxStreams)"
+        }
+        if let v = info.primaryVideo, v.width > limits.maxWidth || v.height > limits.maxHeight {
+            return "video is \(v.width)x\(v.height), over the \(limits.maxWidth)x\(limits.maxHeight) limit"
+        }
+        if let v = info.primaryVideo, v.width <= 0 || v.height <= 0 {
+            return "video has no valid size (\(v.width)x\(v.height))"
+        }
+        if let d = info.duration, d > limits.maxDuration {
+            return String(format: "duration %.0f s is over the %.0f s limit", d, limits.maxDuration)
+        }
+        return nil
     }
 
     private func existing(stem: String, version: String) throws -> Presentation {

@@ -21,12 +21,37 @@ public struct PackagerOptions: Sendable, Equatable {
     public var manifestVersion: ClientManifestVersion
     /// Domains allowed by `clientaccesspolicy.xml` and `crossdomain.xml` at the output root.
     public var allowedDomains: [String]
+    /// Sources beyond these are refused before any work.
+    public var limits: SourceLimits
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
-                allowedDomains: [String] = ["*"]) {
+                allowedDomains: [String] = ["*"], limits: SourceLimits = .init()) {
         self.profilesDirectory = profilesDirectory
         self.manifestVersion = manifestVersion
         self.allowedDomains = allowedDomains
+        self.limits = limits
+    }
+}
+
+/// Caps on what a source may be; a source beyond one is refused with a clear reason (never transient).
+public struct SourceLimits: Sendable, Equatable {
+    /// Largest coded width and height (default 8192x4320, a little above 8K UHD).
+    public var maxWidth: Int
+    public var maxHeight: Int
+    /// Longest duration in seconds (default 24 hours).
+    public var maxDuration: Double
+    /// Largest file in bytes (default 500 GB).
+    public var maxFileSize: Int64
+    /// Most streams of any kind in the container (default 64).
+    public var maxStreams: Int
+
+    public init(maxWidth: Int = 8192, maxHeight: Int = 4320, maxDuration: Double = 24 * 3600,
+                maxFileSize: Int64 = 500_000_000_000, maxStreams: Int = 64) {
+        self.maxWidth = maxWidth
+        self.maxHeight = maxHeight
+        self.maxDuration = maxDuration
+        self.maxFileSize = maxFileSize
+        self.maxStreams = maxStreams
     }
 }
 

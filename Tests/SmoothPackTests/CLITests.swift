@@ -64,6 +64,25 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/clip.mp4"))
     }
 
+    @Test func limitsRefuseWithAReason() throws {
+        let out = try TestPaths.temporaryDirectory("limits")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let binary = try TestPaths.smoothpackBinary
+        let source = TestPaths.testMedia("bars-25fps-stereo.mp4")
+        let cases: [([String], String)] = [
+            (["--max-resolution", "320x240"], "over the 320x240 limit"),
+            (["--max-duration", "3"], "over the 3 s limit"),
+            (["--max-file-size", "100k"], "over the 100000-byte limit"),
+            (["--max-streams", "1"], "over the limit of 1"),
+        ]
+        for (options, reason) in cases {
+            let run = try External.run([binary, "encode", source, "--out", out.path, "--profile", "fast"] + options)
+            #expect(run.status == 1)
+            #expect(run.stderr.contains(reason) && run.stderr.contains(source), "\(options): \(run.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
     @Test func severalAudioLanguagesGetOneStreamIndexEach() throws {
         let dir = try TestPaths.temporaryDirectory("langs")
         defer { try? FileManager.default.removeItem(at: dir) }
