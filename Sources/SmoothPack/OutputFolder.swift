@@ -60,7 +60,8 @@ struct OutputFolder {
     func writeRootFile(_ name: String, _ contents: [UInt8]) throws {
         let target = root.appendingPathComponent(name)
         if let existing = FileManager.default.contents(atPath: target.path), Array(existing) == contents { return }
-        let temporary = root.appendingPathComponent(".tmp-\(getpid())-\(name)")
+        // Unique per call: several jobs of one process may write the same root file at once.
+        let temporary = root.appendingPathComponent(".tmp-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)")
         try Data(contents).write(to: temporary)
         guard rename(temporary.path, target.path) == 0 else {
             let code = errno

@@ -23,13 +23,17 @@ public struct PackagerOptions: Sendable, Equatable {
     public var allowedDomains: [String]
     /// Sources beyond these are refused before any work.
     public var limits: SourceLimits
+    /// The root of the distribution, where the policy files go; nil means the folder given to `encode`.
+    /// The watch daemon, which mirrors inbox subfolders under `<out>`, sets it to `<out>`.
+    public var distributionRoot: URL?
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
-                allowedDomains: [String] = ["*"], limits: SourceLimits = .init()) {
+                allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil) {
         self.profilesDirectory = profilesDirectory
         self.manifestVersion = manifestVersion
         self.allowedDomains = allowedDomains
         self.limits = limits
+        self.distributionRoot = distributionRoot
     }
 }
 

@@ -86,7 +86,8 @@ extension OutputFolder {
             case .published: break
             case .alreadyThere: return try existing(stem: stem, version: version, source: presentation.source)
             }
-            try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try writeRootFile($0.name, $0.contents) }
+            let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
+            try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try root.writeRootFile($0.name, $0.contents) }
             return presentation
         } catch {
             try? FileManager.default.removeItem(at: work)

@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import WatchFolder
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `smoothpack watch` process on real files. Serialized: each test encodes, and the machine has
+/// two cores.
+@Suite(.serialized) struct DaemonTests {
+    /// (a) Files arriving slowly are taken once, only when complete: one appended in chunks (closed between
+    /// chunks: the settle time guards it), one written through a descriptor held open across a pause longer
+    /// than the settle time (the open-for-writing check guards it), one written under a `.part` name and
+    /// renamed when complete.
+    @Test func slowCopiesAreTakenOnceAndOnlyWhenComplete() async throws {
+        let daemon = try Daemon("slow")
+        try daemon.start()
+        let staging = daemon.root.appendingPathComponent("staging")
+        let sources = ["chunked.mp4", "held-open.mp4", "renamed.mp4"]
+        for (i, name) in sources.enumerated() {
+            try Clips.variant("slow-\(i)", at: staging.appendingPathComponent(name), seconds: 2, size: "320x180")
+        }
+        var completed: [String: Date] = [:]
+
+        async let chunked: Date = {
+            let bytes = try Data(contentsOf: staging.appendingPathComponent("chunked.mp4"))
+            let target = daemon.inbox.appendingPathComponent("chunked.mp4")
+            let chunk = bytes.count / 12 + 1
+            var offset = 0
+            _ = FileManager.default.createFile(atPath: target.path, contents: nil)
+            while offset < bytes.count {   // ~12 chunks, 0.3 s apart: 3.6 s in all, each gap < settle
+                let handle = try FileHandle(forWritingTo: target)
+                try handle.seekToEnd()
+                try handle.write(contentsOf: bytes[offset..<min(offset + chunk, bytes.count)])
+                try handle.close()
+                offset += chunk
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            return Date()
+        }()
+        async let heldOpen: Date = {
+            let bytes = try Data(contentsOf: staging.appendingPathComponent("held-open.mp4"))
+            let target = daemon.inbox.appendingPathComponent("held-open.mp4")
+            _ = FileManager.default.createFile(atPath: target.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: target)
+            try handle.write(contentsOf: bytes.prefix(bytes.count / 2))
+            try await Task.sleep(for: .seconds(3))   // longer than settle + rescan: only the open descriptor tells
+            try handle.write(contentsOf: bytes.dropFirst(bytes.count / 2))
+            let done = Date()
+            try handle.close()
+            return done
+        }()
+        async let partial: Date = {
+            let bytes = try Data(contentsOf: staging.appendingPathComponent("renamed.mp4"))
+            let part = daemon.inbox.appendingPathComponent("renamed.mp4.part")
+            _ = FileManager.default.createFile(atPath: part.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: part)
+            try handle.write(contentsOf: bytes.prefix(1000))
+            try handle.close()
+            try await Task.sleep(for: .seconds(2.5))   // a stale .part is never taken, however stable
+            let rest = try FileHandle(forWritingTo: part)
+            try rest.seekToEnd()
+            try rest.write(contentsOf: bytes.dropFirst(1000))
+            try rest.close()
+            try FileManager.default.moveItem(at: part, to: daemon.inbox.appendingPathComponent("renamed.mp4"))
+            return Date()
+        }()
+        completed["chunked.mp4"] = try await chunked
+        completed["held-open.mp4"] = try await heldOpen
+        completed["renamed.mp4"] = try await partial
+
+        #expect(await waitFor(60) { daemon.count("done") == 3 }, "\(daemon.logText())")
+        daemon.signal(SIGTERM)
+        let exit = await daemon.waitForExit(timeout: 30)
+        #expect(exit?.status == 0 && exit?.reason == .exit)
+
+        let formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let events = daemon.jobEvents()
+        for name in sources {
+            let queued = events.filter { $0.source == name && $0.state == "queued" }
+            #expect(queued.count == 1, "\(name) queued \(queued.count) times")
+            if let first = queued.first, let time = try? Date(first.time, strategy: formatter), let done = completed[name] {
+                #expect(time >= done.addingTimeInterval(-0.01), "\(name) taken at \(time), complete at \(done)")
+            }
+        }
+        #expect(!events.contains { $0.source.hasSuffix(".part") })
+        let store = try SQLiteJobStore(path: daemon.state.path)
+        for job in try await store.allJobs() {
+            let staged = try FileStat(path: staging.appendingPathComponent(job.source).path)
+            #expect(job.fingerprint.size == staged.size, "\(job.source) fingerprinted whole")
+        }
+        try await daemon.checkConsistency(expectedDone: 3)
+    }
+
+    /// (b) `kill -9` in the middle of jobs, several times, then a restart: every job completes exactly once.
+    @Test func killNineMidJobThenRestartCompletesEveryJobOnce() async throws {
+        let daemon = try Daemon("kill9")
+        // One long source (several seconds to encode) first, then short ones, in the inbox and a subfolder.
+        try Clips.variant("long", at: daemon.inbox.appendingPathComponent("a-long.mp4"), seconds: 40, size: "640x360")
+        for i in 0..<3 {
+            try Clips.variant("short-\(i)", at: daemon.inbox.appendingPathComponent("sub/dir/short-\(i).mp4"))
+        }
+        try Clips.variant("b-medium", at: daemon.inbox.appendingPathComponent("b-medium.mp4"), seconds: 20, size: "640x360")
+
+        var kills = 0
+        var killedWhileRunning = 0
+        for delay in [1.5, 0.4, 2.5] {
+            try daemon.start()
+            let runningBefore = daemon.count("running")
+            let started = await waitFor(30) { daemon.count("running") > runningBefore }
+            if !started { break }
+            try await Task.sleep(for: .seconds(delay))
+            let doneBefore = daemon.count("done")
+            daemon.signal(SIGKILL)
+            let exit = await daemon.waitForExit(timeout: 10)
+            #expect(exit?.reason == .uncaughtSignal)
+            kills += 1
+            let events = daemon.jobEvents()
+            if events.filter({ $0.state == "running" }).count > events.filter({ $0.state == "done" }).count
+                && daemon.count("done") == doneBefore {
+                killedWhileRunning += 1
+            }
+        }
+        #expect(kills == 3)
+        #expect(killedWhileRunning >= 2, "the kills should land mid-job")
+
+        try daemon.start()
+        #expect(await waitFor(120) { daemon.count("done") == 5 }, "\(daemon.logText())")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 30)?.status == 0)
+        try await daemon.checkConsistency(expectedDone: 5)
+        let store = try SQLiteJobStore(path: daemon.state.path)
+        let long = try #require(try await store.allJobs().first { $0.source == "a-long.mp4" })
+        #expect(long.attempts >= 2, "the long job was interrupted and rerun")
+        #expect(daemon.logText().contains("requeued interrupted job"))
+        // One version folder per stem: nothing was published twice.
+        for stem in ["a-long", "b-medium", "sub/dir/short-0"] {
+            let versions = try FileManager.default.contentsOfDirectory(atPath: daemon.out.appendingPathComponent(stem).path)
+            #expect(versions.filter { !$0.hasPrefix(".") }.count == 1, "\(stem): \(versions)")
+        }
+    }
+
+    /// (c) A corrupt file fails once, lands in `failed/` with its reason, and is not retried.
+    @Test func corruptFileLandsInFailedAndIsNotRetried() async throws {
+        let daemon = try Daemon("corrupt")
+        try daemon.start()
+        let good = try Data(contentsOf: try Clips.base(seconds: 1, size: "160x90"))
+        try FileManager.default.createDirectory(at: daemon.inbox.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try Data(good.prefix(3000)).write(to: daemon.inbox.appendingPathComponent("nested/corrupt.mp4.tmp"))
+        try FileManager.default.moveItem(at: daemon.inbox.appendingPathComponent("nested/corrupt.mp4.tmp"),
+                                         to: daemon.inbox.appendingPathComponent("nested/corrupt.mp4"))
+        let failedFile = daemon.inbox.appendingPathComponent("failed/nested/corrupt.mp4")
+        let report = daemon.inbox.appendingPathComponent("failed/nested/corrupt.mp4.error.txt")
+        #expect(await waitFor(30) { FileManager.default.fileExists(atPath: report.path) }, "\(daemon.logText())")
+        try await Task.sleep(for: .seconds(3))   // three rescans
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 30)?.status == 0)
+        #expect(FileManager.default.fileExists(atPath: failedFile.path))
+        let reason = try String(contentsOf: report, encoding: .utf8)
+        #expect(reason.contains("corrupt.mp4") && reason.contains("failed"), "\(reason)")
+        #expect(daemon.count("running") == 1 && daemon.count("failed") == 1)
+        #expect(daemon.presentations().isEmpty && daemon.workLeftovers().isEmpty)
+    }
+
+    /// (d) 20 sources with `--jobs 2` give 20 presentations, never more than two encoding at once.
+    @Test func twentyFilesWithTwoJobsGiveTwentyPresentations() async throws {
+        let daemon = try Daemon("twenty")
+        let staging = daemon.root.appendingPathComponent("staging")
+        let names = (0..<20).map { String(format: "clip-%02d.mp4", $0) }
+        for name in names { try Clips.variant(name, at: staging.appendingPathComponent(name)) }
+        try daemon.start(["--jobs", "2", "--retry-delay", "0.5"])
+        let start = Date()
+        for (i, name) in names.enumerated() {   // moved in (atomic), half of them into a subfolder
+            let target = daemon.inbox.appendingPathComponent(i % 2 == 0 ? name : "batch/\(name)")
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: staging.appendingPathComponent(name), to: target)
+        }
+        #expect(await waitFor(180) { daemon.count("done") == 20 }, "\(daemon.logText())")
+        let elapsed = Date().timeIntervalSince(start)
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 30)?.status == 0)
+        try await daemon.checkConsistency(expectedDone: 20)
+        #expect(daemon.presentations().count == 20)
+        var running = 0
+        var peak = 0
+        for event in daemon.jobEvents() {
+            if event.state == "running" { running += 1 } else if ["done", "failed", "queued"].contains(event.state)
+                && running > 0 && event.attempt > 0 { running -= 1 }
+            peak = max(peak, running)
+        }
+        #expect(peak <= 2 && peak >= 1)
+        print("20 sources, --jobs 2: \(String(format: "%.1f", elapsed)) s from first drop to last done, peak \(peak) running")
+    }
+
+    /// (e) SIGTERM: running jobs get the grace period; past it they are cancelled, left queued, and the
+    /// process still exits 0 in time. The next start finishes them.
+    @Test func sigtermExitsZeroWithinTheGracePeriod() async throws {
+        let daemon = try Daemon("sigterm")
+        try Clips.variant("term", at: daemon.inbox.appendingPathComponent("long.mp4"), seconds: 120, size: "640x360")
+        try daemon.start(["--grace", "2"])
+        #expect(await waitFor(30) { daemon.count("running") == 1 })
+        try await Task.sleep(for: .milliseconds(300))
+        let sent = Date()
+        daemon.signal(SIGTERM)
+        let exit = await daemon.waitForExit(timeout: 2 + 8)
+        let took = Date().timeIntervalSince(sent)
+        #expect(exit?.status == 0 && exit?.reason == .exit, "\(daemon.logText())")
+        #expect(took < 2 + 3, "exited \(took) s after SIGTERM with a 2 s grace")
+        let store = try SQLiteJobStore(path: daemon.state.path)
+        let job = try #require(try await store.allJobs().first)
+        #expect(job.state == .queued && job.attempts == 0, "cancelled at the end of the grace and left queued")
+        #expect(daemon.presentations().isEmpty && daemon.workLeftovers().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: daemon.inbox.appendingPathComponent("long.mp4").path))
+
+        // An idle daemon exits at once.
+        try daemon.start(["--grace", "2"])
+        #expect(await waitFor(120) { daemon.count("done") == 1 })
+        let idle = Date()
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 10)?.status == 0)
+        #expect(Date().timeIntervalSince(idle) < 2)
+        try await daemon.checkConsistency(expectedDone: 1)
+    }
+}
