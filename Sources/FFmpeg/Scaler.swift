@@ -18,13 +18,20 @@ public final class Scaler {
     deinit { sws_freeContext(context) }
 
     /// Scales `source` into a new frame of the output size (bicubic, as ffmpeg's scale filter), with the
-    /// source's timestamp. The source is only read.
+    /// source's timestamp. The source is only read. A source already of the output size in `yuv420p` is
+    /// not copied: the result references its buffers.
     public func scale(_ source: Frame) throws(FFmpegError) -> Frame {
         let src = source.raw
+        if src.pointee.width == Int32(width), src.pointee.height == Int32(height),
+           src.pointee.format == AV_PIX_FMT_YUV420P.rawValue {
+            let same = try source.ref()
+            same.raw.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)   // outputs have square pixels
+            return same
+        }
         let srcFormat = AVPixelFormat(rawValue: src.pointee.format)
         context = sws_getCachedContext(context, src.pointee.width, src.pointee.height, srcFormat,
                                        Int32(width), Int32(height), AV_PIX_FMT_YUV420P,
-                                       Int32(SWS_BICUBIC | SWS_ACCURATE_RND), nil, nil, nil)
+                                       Int32(SWS_BICUBIC), nil, nil, nil)
         guard let context else {
             throw FFmpegError(function: "sws_getCachedContext",
                               message: "cannot convert \(source.width)x\(source.height) to \(width)x\(height)")
