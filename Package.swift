@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "smoothpack", targets: ["PackagerCLI"]),
         .library(name: "SmoothPack", targets: ["SmoothPack"]),
+        .library(name: "Origin", targets: ["Origin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
@@ -34,6 +38,14 @@ let package = Package(
         .target(name: "ISOBMFF", dependencies: ["MediaCore"], swiftSettings: strict),
         .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore"],
                 swiftSettings: strict),
+        .target(name: "Origin", dependencies: [
+            "ISOBMFF", "SmoothManifest",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], swiftSettings: strict),
         .target(name: "WatchFolder", dependencies: [
             "SmoothPack", "SmoothManifest",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -41,12 +53,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "PackagerCLI", dependencies: [
-            "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder",
+            "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder", "Origin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["ServeCommand.swift", "SplitCommand.swift"], swiftSettings: strict),
+        ], swiftSettings: strict),
         .target(name: "TestSupport", swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
         .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "MediaCore"], exclude: ["Golden"],
@@ -56,6 +68,16 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "OriginTests", dependencies: [
+            "Origin", "ISOBMFF", "SmoothManifest", "SmoothPack", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], swiftSettings: strict),
         .testTarget(name: "WatchFolderTests", dependencies: [
             "WatchFolder", "SmoothPack", "TestSupport", "PackagerCLI",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,0 +1,59 @@
+/// How `smoothpack serve` answers: the folder it serves, CORS, cache lifetimes and cache sizes.
+///
+/// The defaults are the documented behaviour of the origin (see ``OriginResponder``):
+/// - `Manifest` responses: `public, max-age=2` — short, so a presentation re-encoded under the same path is
+///   picked up at once in a preview; published presentations live in versioned folders, so a CDN in front may
+///   cache longer.
+/// - fragments: `public, max-age=31536000, immutable` — a fragment URL names one byte range of one
+///   versioned file and never changes.
+/// - other files: `public, max-age=60`.
+/// - request targets longer than ``maxURILength`` (4096 bytes, as many CDNs and nginx's default
+///   `large_client_header_buffers` of 8 KiB allow for a whole request line) are answered 414.
+public struct OriginConfiguration: Sendable, Equatable {
+    /// The folder served; nothing outside it is ever read.
+    public var root: String
+    /// `Access-Control-Allow-Origin` on every response (`*` by default).
+    public var corsOrigin: String
+    /// Longest request target accepted, in bytes; longer ones get 414.
+    public var maxURILength: Int
+    /// `Cache-Control` of `…/x.ism/Manifest` responses.
+    public var manifestCacheControl: String
+    /// `Cache-Control` of fragment responses.
+    public var fragmentCacheControl: String
+    /// `Cache-Control` of static files.
+    public var staticCacheControl: String
+    /// How many parsed `.ism` files (with their `.ismc` bytes) are kept.
+    public var presentationCacheCapacity: Int
+    /// How many media files (open descriptor + `tfra` index) are kept.
+    public var mediaCacheCapacity: Int
+    /// Bytes of fragment bodies kept in memory (0 disables); hot fragments are then sent without any read.
+    public var fragmentCacheBytes: Int
+    /// How long a cached file is trusted before its identity (device, inode, size, mtime) is checked again.
+    /// Zero checks on every request.
+    public var revalidateAfter: Duration
+    /// The `Server` header; nil sends none.
+    public var serverName: String?
+
+    /// Creates a configuration with the documented defaults.
+    public init(
+        root: String, corsOrigin: String = "*", maxURILength: Int = 4096,
+        manifestCacheControl: String = "public, max-age=2",
+        fragmentCacheControl: String = "public, max-age=31536000, immutable",
+        staticCacheControl: String = "public, max-age=60",
+        presentationCacheCapacity: Int = 256, mediaCacheCapacity: Int = 512,
+        fragmentCacheBytes: Int = 64 << 20, revalidateAfter: Duration = .seconds(1),
+        serverName: String? = "smoothpack"
+    ) {
+        self.root = root
+        self.corsOrigin = corsOrigin
+        self.maxURILength = maxURILength
+        self.manifestCacheControl = manifestCacheControl
+        self.fragmentCacheControl = fragmentCacheControl
+        self.staticCacheControl = staticCacheControl
+        self.presentationCacheCapacity = presentationCacheCapacity
+        self.mediaCacheCapacity = mediaCacheCapacity
+        self.fragmentCacheBytes = fragmentCacheBytes
+        self.revalidateAfter = revalidateAfter
+        self.serverName = serverName
+    }
+}

@@ -1,0 +1,249 @@
+internal import HTTPTypes
+public import Hummingbird
+internal import ISOBMFF
+public import Logging
+internal import NIOCore
+
+/// The HTTP face of ``SmoothOrigin``: status codes, headers, ranges, CORS and the access log.
+///
+/// - Methods: `GET`, `HEAD` (same headers, no body), `OPTIONS` (CORS preflight, 204); others 405.
+/// - Every response carries `Access-Control-Allow-Origin` (``OriginConfiguration/corsOrigin``) and
+///   `Access-Control-Expose-Headers` so browser players can read lengths and ranges; with a specific origin
+///   also `Vary: Origin`.
+/// - Successful answers carry `Content-Type`, `Cache-Control`, a strong `ETag` (file identity + byte range)
+///   and `Accept-Ranges: bytes`; `If-None-Match` gives 304; a single `Range` (`a-b`, `a-`, `-n`) gives 206
+///   or 416 on every kind of answer (several ranges are ignored and the whole body is sent, as RFC 9110 allows).
+/// - Errors: 400 malformed `QualityLevels(…)/Fragments(…)` or percent-encoding, 404 unknown or outside the
+///   root, 414 target longer than ``OriginConfiguration/maxURILength``, 502 corrupt media. A failure that is
+///   none of these (it should not happen) is answered 502 and logged, never 500.
+/// - Access log: one `info` line per request — method, path (first 300 bytes), status, body bytes and the
+///   time to produce the response — on the logger given to ``init(origin:logger:)``.
+public struct OriginResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    /// The resolver.
+    public let origin: SmoothOrigin
+    let logger: Logger
+    /// Files streamed in pieces of this size; smaller bodies go out in one buffer.
+    static let chunkSize = 256 << 10
+
+    /// Creates the responder; access-log lines go to `logger` at `info`.
+    public init(origin: SmoothOrigin, logger: Logger) {
+        self.origin = origin
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        switch request.method {
+        case .get, .head:
+            response = answer(request)
+        case .options:
+            response = preflight(request)
+        default:
+            response = plain(.methodNotAllowed)
+            response.headers[.allow] = "GET, HEAD, OPTIONS"
+        }
+        addCORS(&response.headers)
+        if request.method == .head {
+            response = Response(status: response.status, headers: response.headers, body: ResponseBody())
+        }
+        if logger.logLevel <= .info {
+            let elapsed = ContinuousClock.now - start
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            let bytes = request.method == .head ? "0" : (response.headers[.contentLength] ?? "-")
+            let path = request.head.path?.prefix(300) ?? ""
+            logger.info("\(request.method.rawValue) \(path) \(response.status.code) \(bytes) \(micros)us")
+        }
+        return response
+    }
+
+    private func answer(_ request: Request) -> Response {
+        let target = request.head.path ?? "/"
+        let payload: Payload
+        do {
+            let path = try RequestPath.parse(target, maxLength: origin.configuration.maxURILength).get()
+            payload = try origin.resolve(path)
+        } catch {
+            return failure(error)
+        }
+        var headers = HTTPFields()
+        headers.reserveCapacity(10)
+        headers[.contentType] = payload.contentType
+        headers[.cacheControl] = payload.cacheControl
+        headers[.eTag] = "\"\(payload.etag)\""
+        headers[.acceptRanges] = "bytes"
+        if let inm = request.headers[.ifNoneMatch], Self.matches(inm, etag: payload.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        var range: Range<Int64> = 0..<payload.length
+        var status = HTTPResponse.Status.ok
+        if let header = request.headers[.range] {
+            switch ByteRange.parse(header, length: payload.length) {
+            case .whole: break
+            case .unsatisfiable:
+                headers[.contentType] = nil
+                headers[.contentRange] = "bytes */\(payload.length)"
+                headers[.contentLength] = "0"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            case .part(let r):
+                range = r
+                status = .partialContent
+                headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound - 1)/\(payload.length)"
+            }
+        }
+        headers[.contentLength] = String(range.count)
+        if request.method == .head { return Response(status: status, headers: headers) }
+        do {
+            return Response(status: status, headers: headers, body: try body(payload, range))
+        } catch {
+            return failure(error)
+        }
+    }
+
+    /// The body for `range` of `payload`: one buffer when small or cached, else read in pieces while writing.
+    private func body(_ payload: Payload, _ range: Range<Int64>) throws(OriginError) -> ResponseBody {
+        switch payload.source {
+        case .buffer(let buffer):
+            return ResponseBody(byteBuffer: Self.slice(buffer, range, of: payload.length))
+        case .fragment(let location):
+            if Int64(location.range.count) <= SmoothOrigin.maxBufferedFragment {
+                return ResponseBody(byteBuffer: Self.slice(try origin.body(of: location), range, of: payload.length))
+            }
+            let base = location.range.lowerBound
+            return Self.streamed(
+                location.media.source, (base + range.lowerBound)..<(base + range.upperBound), logger: logger)
+        case .file(let source):
+            if range.count <= Self.chunkSize {
+                do {
+                    return ResponseBody(
+                        byteBuffer: ByteBuffer(bytes: try source.read(at: range.lowerBound, count: range.count)))
+                } catch {
+                    throw .badGateway("\(source.path): \(error)")
+                }
+            }
+            return Self.streamed(source, range, logger: logger)
+        }
+    }
+
+    private static func slice(_ buffer: ByteBuffer, _ range: Range<Int64>, of length: Int64) -> ByteBuffer {
+        if range.lowerBound == 0 && range.upperBound == length { return buffer }
+        return buffer.getSlice(at: buffer.readerIndex + Int(range.lowerBound), length: range.count) ?? ByteBuffer()
+    }
+
+    private static func streamed(_ source: FileSource, _ range: Range<Int64>, logger: Logger) -> ResponseBody {
+        ResponseBody(contentLength: range.count) { writer in
+            var offset = range.lowerBound
+            while offset < range.upperBound {
+                let n = Int(min(Int64(chunkSize), range.upperBound - offset))
+                let bytes: [UInt8]
+                do { bytes = try source.read(at: offset, count: n) } catch {
+                    // Headers are gone already: all that can be done is to cut the connection short.
+                    logger.error("read failed while sending \(source.path): \(error)")
+                    throw error
+                }
+                try await writer.write(ByteBuffer(bytes: bytes))
+                offset += Int64(n)
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    private func preflight(_ request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.accessControlAllowMethods] = "GET, HEAD, OPTIONS"
+        headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "Range, If-None-Match"
+        headers[.accessControlMaxAge] = "86400"
+        headers[.allow] = "GET, HEAD, OPTIONS"
+        headers[.contentLength] = "0"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    private func failure(_ error: OriginError) -> Response {
+        let status: HTTPResponse.Status =
+            switch error {
+            case .notFound: .notFound
+            case .badRequest: .badRequest
+            case .uriTooLong: .uriTooLong
+            case .badGateway, .io: .badGateway
+            }
+        logger.debug("\(status.code): \(error)")
+        return plain(status)
+    }
+
+    private func plain(_ status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: "\(status.code) \(status.reasonPhrase)\n")))
+    }
+
+    private func addCORS(_ headers: inout HTTPFields) {
+        let allowed = origin.configuration.corsOrigin
+        headers[.accessControlAllowOrigin] = allowed
+        headers[.accessControlExposeHeaders] = "Content-Length, Content-Range, ETag, Accept-Ranges"
+        if allowed != "*" { headers[.vary] = "Origin" }
+    }
+
+    /// `If-None-Match` against a strong tag: `*`, or any listed tag (weak or strong) with the same opaque part.
+    static func matches(_ header: String, etag: String) -> Bool {
+        header.split(separator: ",").contains { item in
+            var t = item.trimmingPrefix(" ")
+            if t == "*" { return true }
+            if t.hasPrefix("W/") { t = t.dropFirst(2) }
+            return t.trimmingSuffix(" ") == "\"\(etag)\""
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingPrefix(_ c: Character) -> Substring { drop { $0 == c } }
+    fileprivate func trimmingSuffix(_ c: Character) -> Substring {
+        var s = self
+        while s.last == c { s = s.dropLast() }
+        return s
+    }
+}
+
+/// A single `Range: bytes=…` request (RFC 9110 §14.1.2).
+enum ByteRange: Equatable {
+    /// Send everything (no usable single range: several ranges, another unit, or bad syntax).
+    case whole
+    /// 416.
+    case unsatisfiable
+    case part(Range<Int64>)
+
+    static func parse(_ header: String, length: Int64) -> ByteRange {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return .whole }
+        let spec = header.dropFirst(6).filter { $0 != " " }
+        guard let dash = spec.firstIndex(of: "-") else { return .whole }
+        let first = spec[..<dash]
+        let last = spec[spec.index(after: dash)...]
+        func number(_ s: Substring) -> Int64? {
+            guard !s.isEmpty, s.count <= 18, s.allSatisfy(\.isASCIIDigit) else { return nil }
+            return Int64(s)
+        }
+        if first.isEmpty {  // suffix range: the last n bytes
+            guard let n = number(last) else { return .whole }
+            guard n > 0, length > 0 else { return .unsatisfiable }
+            return .part(max(0, length - n)..<length)
+        }
+        guard let start = number(first) else { return .whole }
+        let end: Int64
+        if last.isEmpty {
+            end = length - 1
+        } else {
+            guard let e = number(last), e >= start else { return .whole }
+            end = min(e, length - 1)
+        }
+        guard start < length else { return .unsatisfiable }
+        return .part(start..<(end + 1))
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

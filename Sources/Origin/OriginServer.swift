@@ -1,0 +1,25 @@
+public import Hummingbird
+public import Logging
+internal import NIOCore
+
+/// Builds the Hummingbird application of `smoothpack serve`. Run it as a `Service` in a `ServiceGroup`
+/// (graceful shutdown on SIGTERM/SIGINT: the listener closes, requests in flight finish).
+public enum OriginServer {
+    /// The application serving `origin` on `host:port` (`port` 0 picks a free one). `onRunning` is called
+    /// once the socket listens, with the bound address and port.
+    public static func makeApplication(
+        origin: SmoothOrigin, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
+        onRunning: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    ) -> Application<OriginResponder> {
+        Application(
+            responder: OriginResponder(origin: origin, logger: logger),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port),
+                serverName: origin.configuration.serverName),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                await onRunning(address?.ipAddress ?? host, address?.port ?? port)
+            },
+            logger: logger)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Origin
+import ServiceLifecycle
+import UnixSignals
+
+/// `smoothpack serve`: a local origin answering like CloudFront with Smooth Streaming enabled.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract:
+            "Serve presentations the way CloudFront with Smooth Streaming enabled does (preview, self-hosting, tests).",
+        discussion: """
+            URLs (the paths CloudFront answers, relative to <dir>):
+              /<path>/<stem>.ism/Manifest
+                  the .ismc that <stem>.ism names (text/xml)
+              /<path>/<stem>.ism/QualityLevels(<bitrate>)/Fragments(<track>=<time>)
+                  one stored moof+mdat (video/mp4), found through the .ism
+                  (bitrate, track name) and the file's tfra index (exact time)
+              /<any other file under <dir>>
+                  the file itself, with Range and HEAD
+
+            Statuses: unknown presentation, bitrate, track or time 404;
+            malformed QualityLevels/Fragments 400; paths leaving <dir> (..,
+            %2e%2e, %2f, symlinks) 404; targets over 4096 bytes 414; corrupt
+            media 502 (logged once). CORS headers on every response.
+
+            Example:
+              smoothpack encode testmedia --out out --profile fast
+              smoothpack serve out --port 8080
+              gst-launch-1.0 playbin \\
+                uri=http://127.0.0.1:8080/<stem>/<version>/<stem>.ism/Manifest
+
+            The first lines printed give the address and one Manifest URL per
+            presentation found. The access log (method, path, status, bytes,
+            time) goes to standard error at level info; --log-level warning
+            silences it (benchmarks). SIGINT/SIGTERM stop it gracefully.
+            """)
+
+    @Argument(help: "Folder to serve: an `encode --out` folder or a single presentation folder.")
+    var directory: String
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Access-Control-Allow-Origin sent on every response.")
+    var cors = "*"
+
+    @Option(help: "Log level: trace, debug, info (access log), notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard !cors.isEmpty, !cors.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            throw ValidationError("--cors must be * or an origin such as https://player.example.com")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "smoothpack.serve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let origin: SmoothOrigin
+        do {
+            origin = try SmoothOrigin(
+                configuration: OriginConfiguration(root: directory, corsOrigin: cors), logger: logger)
+        } catch {
+            Console.error("smoothpack serve: \(error)")
+            throw ExitCode(2)
+        }
+        let presentations = origin.presentationPaths()
+        let app = OriginServer.makeApplication(origin: origin, host: host, port: port, logger: logger) { host, port in
+            let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            let count = "\(presentations.count) presentation\(presentations.count == 1 ? "" : "s")"
+            var text = "serving \(origin.rootPath) at \(base)/ (\(count))\n"
+            for p in presentations {
+                let path = p.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? p
+                text += "  \(base)/\(path)/Manifest\n"
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            Console.error("smoothpack serve: cannot serve on \(host):\(port): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import InMemoryLogging
+import Logging
+import ServiceLifecycle
+import SmoothManifest
+import SmoothPack
+import TestSupport
+import Testing
+
+@testable import Origin
+
+/// Presentations encoded once per test run from every clip in `testmedia/` with the `fast` profile, through
+/// the `SmoothPack` library (no prebuilt binary needed).
+enum Fixture {
+    struct Encoded: Sendable {
+        /// The `--out` folder: `<stem>/<version>/…` plus the policy files.
+        let root: URL
+        let presentations: [Presentation]
+    }
+
+    static let encoded: Task<Encoded, any Error> = Task {
+        let root = try TestPaths.temporaryDirectory("origin-fixture")
+        let packager = try Packager(profile: .named("fast"))
+        var out: [Presentation] = []
+        for name in TestPaths.allTestMedia {
+            let source = URL(fileURLWithPath: TestPaths.testMedia(name))
+            out.append(try await packager.encode(source: source, into: root))
+        }
+        return Encoded(root: root, presentations: out)
+    }
+
+    static func shared() async throws -> Encoded { try await encoded.value }
+
+    /// The `.ism` path of a presentation relative to the fixture root, e.g. `clip/1a2b/clip.ism`.
+    static func ismPath(_ p: Presentation) -> String { "\(p.prefix)\(p.name).ism" }
+
+    /// A private copy of one presentation (plus the policy files) in a fresh root, for tests that damage files.
+    static func copy(_ p: Presentation, of encoded: Encoded, label: String) throws -> URL {
+        let root = try TestPaths.temporaryDirectory(label)
+        let target = root.appendingPathComponent(p.prefix)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: p.directory, to: target)
+        for name in StaticTreeWriter.policyFiles {
+            let from = encoded.root.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: from.path) {
+                try FileManager.default.copyItem(at: from, to: root.appendingPathComponent(name))
+            }
+        }
+        return root
+    }
+}
+
+/// Builders for origins and applications under test.
+enum Harness {
+    /// A logger that drops everything (the default of these helpers: test output stays readable).
+    static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// An origin over `root`, revalidating on every request so tests see file changes at once.
+    static func origin(
+        _ root: URL, logger: Logger = Harness.quiet, configure: (inout OriginConfiguration) -> Void = { _ in }
+    )
+        throws -> SmoothOrigin
+    {
+        var c = OriginConfiguration(root: root.path, revalidateAfter: .zero)
+        configure(&c)
+        return try SmoothOrigin(configuration: c, logger: logger)
+    }
+
+    static func application(_ origin: SmoothOrigin, logger: Logger = Harness.quiet) -> Application<OriginResponder> {
+        OriginServer.makeApplication(origin: origin, host: "127.0.0.1", port: 0, logger: logger)
+    }
+
+    /// Runs a real server for `origin` on 127.0.0.1 and a free port while `body` runs, then shuts it down.
+    static func withLiveServer<R: Sendable>(
+        _ origin: SmoothOrigin, logger: Logger,
+        _ body: @Sendable (LiveServer) async throws -> R
+    ) async throws -> R {
+        let port = AsyncStream.makeStream(of: Int.self)
+        let app = OriginServer.makeApplication(origin: origin, host: "127.0.0.1", port: 0, logger: logger) { _, p in
+            port.continuation.yield(p)
+            port.continuation.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = port.stream.makeAsyncIterator()
+            guard let p = await iterator.next() else { throw ExternalToolError(message: "server did not start") }
+            do {
+                let result = try await body(LiveServer(port: p))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
+
+/// A server listening on 127.0.0.1.
+struct LiveServer: Sendable {
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Status of a GET sending `target` verbatim (no normalisation by the client), on a fresh connection.
+    func status(_ target: String) async throws -> Int {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            Int(try await client.get(target).status.code)
+        }
+    }
+}
+
+/// External programs, run on a Dispatch thread so that a blocking wait never occupies the Swift concurrency
+/// pool the server under test answers from (2 cores: two blocked test tasks would starve it).
+enum Tools {
+    /// `yt-dlp` from PATH, else the module of the `python3` on PATH (pip installs may not put scripts on PATH).
+    static let ytDlp: [String] = {
+        let probe = try? External.run(["yt-dlp", "--version"])
+        return probe?.status == 0 ? ["yt-dlp"] : ["python3", "-m", "yt_dlp"]
+    }()
+
+    static func run(_ arguments: [String], timeoutSeconds: Int = 180) async throws -> ProcessResult {
+        let command = ["timeout", "-k", "5", String(timeoutSeconds)] + arguments
+        let result: ProcessResult = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try External.run(command) })
+            }
+        }
+        let missingModule = arguments.starts(with: ["python3", "-m"]) && result.stderr.contains("No module named")
+        if result.status == 127 || missingModule {
+            throw ExternalToolError(
+                message: """
+                    \(arguments[0]) is not installed. The player tests need Debian's gstreamer1.0-tools \
+                    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
+                    and ffmpeg, and PyPI's yt-dlp.
+                    """)
+        }
+        if result.status == 124 || result.status == 137 {
+            throw ExternalToolError(message: "\(arguments.joined(separator: " ")) timed out after \(timeoutSeconds) s")
+        }
+        return result
+    }
+}
+
+/// Log lines recorded in memory, through a logger at `info` (the access log level).
+struct InMemoryLogHandlerBox: Sendable {
+    let handler = InMemoryLogHandler()
+
+    var logger: Logger {
+        let handler = self.handler
+        var logger = Logger(label: "test") { _ in handler }
+        logger.logLevel = .info
+        return logger
+    }
+
+    /// Every message so far.
+    var messages: [String] { handler.entries.map { $0.message.description } }
+    /// Messages at `error`.
+    var errors: [String] { handler.entries.filter { $0.level == .error }.map { $0.message.description } }
+    func clear() { handler.clear() }
+}
