@@ -83,6 +83,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "HostileInputTests", dependencies: ["ISOBMFF", "SmoothManifest", "MediaCore", "TestSupport"],
+                    exclude: ["FuzzRegressions"], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),
     ],

@@ -41,8 +41,8 @@ public final class Scaler {
         out.raw.pointee.height = Int32(height)
         out.raw.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         try check(av_frame_get_buffer(out.raw, 0), "av_frame_get_buffer")
-        let lines = withUnsafePointer(to: &src.pointee.data) { srcData in
-            withUnsafePointer(to: &src.pointee.linesize) { srcLines in
+        let lines = withUnsafePointer(to: src.pointee.data) { srcData in
+            withUnsafePointer(to: src.pointee.linesize) { srcLines in
                 withUnsafeMutablePointer(to: &out.raw.pointee.data) { dstData in
                     withUnsafeMutablePointer(to: &out.raw.pointee.linesize) { dstLines in
                         srcData.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sd in
