@@ -33,31 +33,75 @@ public final class AudioConverter {
         av_channel_layout_uninit(&outLayout)
     }
 
+    /// Input samples handed to the resampler so far (silence included), on the track's timeline.
+    private var inputPosition: Int64 = 0
+    /// Sample format and channel count of the current input, for silence of the same shape.
+    private var inputShape: (format: Int32, channels: Int32, rate: Int32)?
+
     /// Adds a decoded frame (any format); nil flushes the resampler's delay at end of stream.
-    public func add(_ frame: Frame?) throws(FFmpegError) {
-        if let frame { try configure(for: frame) }
+    ///
+    /// `start` is the frame's time in seconds on the presentation timeline (0 = where every track
+    /// starts). A frame that starts later than the audio so far reaches (a timestamp gap, or audio
+    /// starting after the video) is preceded by silence; a frame lying wholly before it (an overlap)
+    /// is dropped. Jitter below 20 ms is ignored. Without `start`, frames are laid end to end.
+    public func add(_ frame: Frame?, at start: Double? = nil) throws(FFmpegError) {
+        guard let frame else {
+            try convert(nil, count: 0)
+            return
+        }
+        try configure(for: frame)
+        if let start {
+            let rate = Double(frame.sampleRate)
+            let position = Int64((start * rate).rounded())
+            let tolerance = Int64(rate / 50)
+            let gap = position - inputPosition
+            if gap > tolerance {
+                try addSilence(gap)
+            } else if position + Int64(frame.sampleCount) <= inputPosition - tolerance {
+                return
+            }
+        }
+        try frame.raw.pointee.extended_data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 1)
+            { (input) throws(FFmpegError) in try convert(input, count: Int32(frame.sampleCount)) }
+        inputPosition += Int64(frame.sampleCount)
+    }
+
+    /// Feeds `count` samples of silence in the input's own shape, so the resampler keeps the order.
+    private func addSilence(_ count: Int64) throws(FFmpegError) {
+        guard let shape = inputShape else { return }
+        var left = count
+        let chunk: Int64 = 16384
+        var planes = [UnsafeMutablePointer<UInt8>?](repeating: nil, count: Int(max(shape.channels, 1)))
+        try check(av_samples_alloc(&planes, nil, shape.channels, Int32(chunk), AVSampleFormat(rawValue: shape.format), 0),
+                  "av_samples_alloc")
+        defer { av_freep(&planes[0]) }
+        av_samples_set_silence(&planes, 0, Int32(chunk), shape.channels, AVSampleFormat(rawValue: shape.format))
+        while left > 0 {
+            let n = Int32(min(left, chunk))
+            try planes.withUnsafeMutableBufferPointer { (buffer) throws(FFmpegError) in
+                try buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: buffer.count)
+                    { (input) throws(FFmpegError) in try convert(input, count: n) }
+            }
+            left -= Int64(n)
+            inputPosition += Int64(n)
+        }
+    }
+
+    /// Resamples `count` input samples (nil input flushes) and queues the output in the FIFO.
+    private func convert(_ input: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int32) throws(FFmpegError) {
         guard let swr else { return }
-        let inCount = Int32(frame?.sampleCount ?? 0)
-        let capacity = swr_get_out_samples(swr, inCount) + 32
+        let capacity = swr_get_out_samples(swr, count) + 32
         guard capacity > 0 else { return }
         var planes = [UnsafeMutablePointer<UInt8>?](repeating: nil, count: channels)
         var linesize: Int32 = 0
         try check(av_samples_alloc(&planes, &linesize, Int32(channels), capacity, AV_SAMPLE_FMT_FLTP, 0),
                   "av_samples_alloc")
         defer { av_freep(&planes[0]) }
-        let converted: Int32
-        if let frame {
-            converted = withUnsafePointer(to: &frame.raw.pointee.extended_data) { _ in
-                frame.raw.pointee.extended_data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 1) {
-                    swr_convert(swr, &planes, capacity, $0, inCount)
-                }
-            }
-        } else {
-            converted = swr_convert(swr, &planes, capacity, nil, 0)
-        }
+        let converted = swr_convert(swr, &planes, capacity, input, count)
         try check(converted, "swr_convert")
         if converted > 0 {
             let written = planes.withUnsafeMutableBufferPointer { buffer in
+                // The array has `channels` (≥ 1) entries, so its base address exists.
                 buffer.baseAddress!.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: channels) {
                     av_audio_fifo_write(fifo, $0, converted)
                 }
@@ -95,7 +139,7 @@ public final class AudioConverter {
         let signature = (frame.raw.pointee.sample_rate, frame.raw.pointee.format, layout)
         if let s = inputSignature, s.rate == signature.0, s.format == signature.1, s.layout == signature.2 { return }
         // A mid-stream format change: drain what the old resampler holds, then start a new one.
-        if swr != nil { try add(nil) }
+        if swr != nil { try convert(nil, count: 0) }
         swr_free(&swr)
         var inLayout = AVChannelLayout()
         defer { av_channel_layout_uninit(&inLayout) }
@@ -109,5 +153,6 @@ public final class AudioConverter {
                                       frame.raw.pointee.sample_rate, 0, nil), "swr_alloc_set_opts2")
         try check(swr_init(swr), "swr_init")
         inputSignature = signature
+        inputShape = (frame.raw.pointee.format, max(frame.raw.pointee.ch_layout.nb_channels, 1), frame.raw.pointee.sample_rate)
     }
 }

@@ -7,6 +7,7 @@ extension InputFile {
     public func probe() -> SourceInfo {
         var videos: [VideoStreamInfo] = []
         var audios: [AudioStreamInfo] = []
+        var others: [OtherStreamInfo] = []
         for i in 0..<streamCount {
             let st = stream(i)
             guard let par = st.pointee.codecpar?.pointee else { continue }
@@ -26,7 +27,8 @@ extension InputFile {
                     channelLayout: description.isEmpty ? "\(par.ch_layout.nb_channels) channels" : description,
                     language: language(st), duration: duration))
             default:
-                continue
+                let type = av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"
+                others.append(OtherStreamInfo(index: i, type: type, codec: codec))
             }
         }
         let formatName = context.pointee.iformat.map { String(cString: $0.pointee.name) } ?? "unknown"
@@ -34,7 +36,7 @@ extension InputFile {
         let duration = d == cffmpeg_nopts() || d <= 0 ? nil : Double(d) / Double(cffmpeg_time_base())
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         return SourceInfo(path: path, container: formatName, duration: duration, fileSize: size,
-                          videoStreams: videos, audioStreams: audios)
+                          videoStreams: videos, audioStreams: audios, otherStreams: others)
     }
 
     private func videoInfo(_ st: UnsafeMutablePointer<AVStream>, _ par: AVCodecParameters, index: Int,

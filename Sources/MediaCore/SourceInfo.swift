@@ -10,19 +10,38 @@ public struct SourceInfo: Sendable, Equatable, Codable {
     public var fileSize: Int64
     public var videoStreams: [VideoStreamInfo]
     public var audioStreams: [AudioStreamInfo]
+    /// Streams that are neither audio nor video (subtitles, data, timecode, unreadable tracks): never
+    /// packaged, listed so that leaving them out can be said.
+    public var otherStreams: [OtherStreamInfo]
 
     public init(path: String, container: String, duration: Double?, fileSize: Int64,
-                videoStreams: [VideoStreamInfo], audioStreams: [AudioStreamInfo]) {
+                videoStreams: [VideoStreamInfo], audioStreams: [AudioStreamInfo], otherStreams: [OtherStreamInfo] = []) {
         self.path = path
         self.container = container
         self.duration = duration
         self.fileSize = fileSize
         self.videoStreams = videoStreams
         self.audioStreams = audioStreams
+        self.otherStreams = otherStreams
     }
 
     /// The video stream smoothpack encodes: the first one that is not an attached picture.
     public var primaryVideo: VideoStreamInfo? { videoStreams.first { !$0.isAttachedPicture } }
+}
+
+/// A stream that is neither audio nor video.
+public struct OtherStreamInfo: Sendable, Equatable, Codable {
+    public var index: Int
+    /// libavutil's media type name: "subtitle", "data", "attachment", "unknown".
+    public var type: String
+    /// Codec short name, "unknown" when libavformat could not identify it.
+    public var codec: String
+
+    public init(index: Int, type: String, codec: String) {
+        self.index = index
+        self.type = type
+        self.codec = codec
+    }
 }
 
 /// Interlacing as libavcodec reports it.

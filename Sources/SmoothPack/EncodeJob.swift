@@ -38,6 +38,9 @@ struct EncodeJob {
         emit(.phase(source: source, .probing))
         let info: SourceInfo
         do { info = try Probe.probe(path: path) } catch { throw PipelineError.wrap(error, source: path, stage: .probe) }
+        if let still = SourceScanner.stillImageFormat(info) {
+            throw PipelineError(source: path, stage: .probe, message: "a still image (\(still)), not a video")
+        }
         if let refusal = Self.limitViolation(info, options.limits) {
             throw PipelineError(source: path, stage: .probe, message: refusal)
         }
@@ -46,6 +49,10 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .plan)
         }
         for note in plan.notes { emit(.note(source: source, note)) }
+        for other in info.otherStreams {
+            let what = ["unknown", "none"].contains(other.codec) ? "could not be identified" : "is not audio or video"
+            emit(.note(source: source, "stream #\(other.index) (\(other.type), \(other.codec)) \(what): left out"))
+        }
 
         let phase: (PackagerEvent.Phase) -> Void = { emit(.phase(source: source, $0)) }
         return try out.build(stem: stem, version: version, options: options, source: path, emit: phase) { work in
@@ -86,8 +93,20 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .encode)
         }
 
+        // A stream that decodes to nothing: an empty audio track is left out with a note; empty video,
+        // or nothing at all, fails the source with that reason.
+        let empty = sinks.filter { $0.1.sampleCount == 0 }
+        if empty.contains(where: { $0.0.isVideo }) {
+            throw PipelineError(source: path, stage: .encode, message: "the video stream has no decodable frames")
+        }
+        if empty.count == sinks.count {
+            throw PipelineError(source: path, stage: .encode, message: "no decodable audio or video samples")
+        }
+        for (rendition, _) in empty {
+            emit(.note(source: source, "\(rendition.label): the audio stream has no decodable samples; left out"))
+        }
         var written: [WrittenTrack] = []
-        for (rendition, sink) in sinks {
+        for (rendition, sink) in sinks where sink.sampleCount > 0 {
             guard let index = sink.index else {
                 throw PipelineError(source: path, stage: .package, message: "\(rendition.label) wrote no index")
             }

@@ -1,3 +1,4 @@
+internal import Foundation
 internal import ISOBMFF
 internal import MediaCore
 internal import Transcode
@@ -11,6 +12,8 @@ final class MuxingSink: RenditionSink {
     private var file: FileSink?
     private var fragmenter: Fragmenter?
     private(set) var index: FragmentIndex?
+    /// Samples appended; a rendition that got none is left out (its file removed) instead of failing.
+    private(set) var sampleCount = 0
 
     init(path: String, trackID: UInt32, policy: FragmentationPolicy) {
         self.path = path
@@ -27,10 +30,16 @@ final class MuxingSink: RenditionSink {
     func append(_ sample: EncodedSample) throws {
         guard let fragmenter else { preconditionFailure("append before start") }
         try fragmenter.append(sample)
+        sampleCount += 1
     }
 
     func finish() throws {
         guard let fragmenter, let file else { preconditionFailure("finish before start") }
+        guard sampleCount > 0 else {
+            try? file.close()
+            try? FileManager.default.removeItem(atPath: path)
+            return
+        }
         index = try fragmenter.finish()
         try file.close()
     }

@@ -53,6 +53,7 @@ struct OutputFolder {
             try? FileManager.default.removeItem(at: work)
             return .alreadyThere
         }
+        rmdir(target.deletingLastPathComponent().path)   // leaves no empty <stem>/ behind (fails if not empty)
         throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
     }
 

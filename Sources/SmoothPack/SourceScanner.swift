@@ -74,16 +74,22 @@ public struct SourceScanner: Sendable {
         return found
     }
 
+    /// The container name when libavformat read the file as a still image or text (image2, *_pipe, tty).
+    static func stillImageFormat(_ info: SourceInfo) -> String? {
+        let still: Set<String> = ["image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "tty", "bmp_pipe", "tiff_pipe",
+                                  "svg_pipe", "pgm_pipe", "ppm_pipe", "pgmyuv_pipe", "jpegls_pipe", "qoi_pipe", "dpx_pipe",
+                                  "exr_pipe", "j2k_pipe", "pam_pipe", "pbm_pipe", "pcx_pipe", "psd_pipe", "sgi_pipe",
+                                  "sunrast_pipe", "xbm_pipe", "xpm_pipe", "xwd_pipe", "image2pipe"]
+        guard info.audioStreams.isEmpty else { return nil }
+        return info.container.split(separator: ",").map(String.init).first { still.contains($0) }
+    }
+
     /// Why a file in a folder is not a source, or nil when it is one (or was meant to be).
     static func notMediaReason(_ file: URL) -> String? {
         if mediaExtensions.contains(file.pathExtension.lowercased()) { return nil }
         do {
             let info = try Probe.probe(path: file.path)
-            let stillFormats = ["image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "tty", "bmp_pipe", "tiff_pipe",
-                                "svg_pipe", "pgm_pipe", "ppm_pipe"]
-            if stillFormats.contains(where: { info.container.split(separator: ",").map(String.init).contains($0) }) {
-                return "not audio or video (\(info.container))"
-            }
+            if let still = stillImageFormat(info) { return "not audio or video (\(still))" }
             if info.primaryVideo == nil && info.audioStreams.isEmpty { return "no audio or video stream" }
             return nil
         } catch {

@@ -110,6 +110,17 @@ private struct Demuxer {
     var lastVideoEnd: Int64?
     var lastProgress = Date.distantPast
 
+    // The presentation timeline starts at the earliest first timestamp of the streams used (seconds):
+    // video frames and audio samples are placed relative to it, so a stream that starts late is padded
+    // (first video frame repeated, or silence) and a negative start loses nothing. Frames are held back
+    // until every stream has shown its first timestamp (or a bound is reached).
+    var origin: Double?
+    var firstTimes: [Int: Double] = [:]
+    var pending: [(stream: Int, frame: Frame)] = []
+    var pendingVideo = 0
+    var timeBases: [Int: Rational] = [:]
+    var videoDecoder: Decoder?
+
     init(plan: LadderPlan, workers: [RungWorker], tracks: [AudioTrackEncoder], failure: FirstError) {
         self.plan = plan
         self.workers = workers
@@ -117,21 +128,59 @@ private struct Demuxer {
         self.failure = failure
     }
 
+    /// Streams whose first timestamp decides the origin.
+    var timedStreams: Set<Int> {
+        Set(plan.audio.map(\.sourceStreamIndex)).union(plan.video.map { [$0.sourceStreamIndex] } ?? [])
+    }
+
+    /// A decoded frame of `stream`: held until the origin is known, then placed on the timeline.
+    mutating func received(_ frame: Frame, stream: Int) throws {
+        if origin != nil { return try deliver(frame, stream: stream) }
+        if firstTimes[stream] == nil, let t = frame.bestEffortTimestamp ?? frame.pts, let tb = timeBases[stream] {
+            firstTimes[stream] = Double(t) * tb.doubleValue
+        }
+        pending.append((stream, try frame.ref()))
+        if stream == plan.video?.sourceStreamIndex { pendingVideo += 1 }
+        // Bounded: a stream that never yields a frame cannot make the others wait for long.
+        if timedStreams.isSubset(of: Set(firstTimes.keys)) || pendingVideo >= 48 || pending.count >= 1024 {
+            try settleOrigin()
+        }
+    }
+
+    mutating func settleOrigin() throws {
+        guard origin == nil else { return }
+        origin = firstTimes.values.min() ?? 0
+        let held = pending
+        pending = []
+        for (stream, frame) in held { try deliver(frame, stream: stream) }
+    }
+
+    private mutating func deliver(_ frame: Frame, stream: Int) throws {
+        if stream == plan.video?.sourceStreamIndex, let decoder = videoDecoder {
+            try videoFrame(frame, decoder: decoder)
+        } else {
+            try audioFrame(frame, stream: stream)
+        }
+    }
+
     mutating func run(input: InputFile, videoDecoder: Decoder?, audioDecoders: [Int: Decoder], duration: Double?,
                       started: Date, isCancelled: () -> Bool, progress: (TranscodeProgress) -> Void) throws {
         let packet = try Packet()
         let frame = try Frame()
         let videoIndex = plan.video?.sourceStreamIndex
+        self.videoDecoder = videoDecoder
+        if let videoIndex, let decoder = videoDecoder { timeBases[videoIndex] = decoder.timeBase }
+        for (index, decoder) in audioDecoders { timeBases[index] = decoder.timeBase }
         var mediaTime = 0.0
         while try input.read(into: packet) {
             if failure.error != nil { return }
             if isCancelled() { throw CancellationError() }
             let index = packet.streamIndex
             if index == videoIndex, let decoder = videoDecoder {
-                try decode(packet, with: decoder, into: frame) { try self.videoFrame($0, decoder: decoder) }
+                try decode(packet, with: decoder, into: frame) { try self.received($0, stream: index) }
                 if let t = packet.pts ?? packet.dts { mediaTime = max(mediaTime, seconds(t, decoder.timeBase)) }
             } else if let decoder = audioDecoders[index] {
-                try decode(packet, with: decoder, into: frame) { try self.audioFrame($0, stream: index) }
+                try decode(packet, with: decoder, into: frame) { try self.received($0, stream: index) }
                 if videoDecoder == nil, let t = packet.pts ?? packet.dts {
                     mediaTime = max(mediaTime, seconds(t, decoder.timeBase))
                 }
@@ -142,15 +191,18 @@ private struct Demuxer {
             }
         }
         // End of input: drain decoders, the filter, the converters and the audio encoders.
-        if let decoder = videoDecoder {
-            try decode(nil, with: decoder, into: frame) { try self.videoFrame($0, decoder: decoder) }
+        if let decoder = videoDecoder, let videoIndex {
+            try decode(nil, with: decoder, into: frame) { try self.received($0, stream: videoIndex) }
+        }
+        for (index, decoder) in audioDecoders.sorted(by: { $0.key < $1.key }) {
+            try decode(nil, with: decoder, into: frame) { try self.received($0, stream: index) }
+        }
+        try settleOrigin()
+        if videoDecoder != nil {
             if let filter, let end = lastVideoEnd {
                 try filter.close(at: end)
                 try pullFiltered(filter)
             }
-        }
-        for (index, decoder) in audioDecoders.sorted(by: { $0.key < $1.key }) {
-            try decode(nil, with: decoder, into: frame) { try self.audioFrame($0, stream: index) }
         }
         for track in tracks { try track.finish() }
         report(duration ?? mediaTime, duration, started, progress)
@@ -183,7 +235,8 @@ private struct Demuxer {
         // Frames without timestamps get them from the frame count; the end of the last frame tells the
         // fps filter how long that frame lasts (without it the last frame would be dropped).
         let nominal = max(1, Int64((video.frameDuration / decoder.timeBase).doubleValue.rounded()))
-        let pts = frame.bestEffortTimestamp ?? frame.pts ?? (lastVideoEnd ?? 0)
+        let shift = Int64(((origin ?? 0) / decoder.timeBase.doubleValue).rounded())
+        let pts = (frame.bestEffortTimestamp ?? frame.pts).map { $0 - shift } ?? (lastVideoEnd ?? 0)
         frame.pts = pts
         let duration = frame.packetDuration > 0 ? frame.packetDuration : nominal
         lastVideoEnd = max(lastVideoEnd ?? Int64.min, pts + duration)
@@ -209,7 +262,10 @@ private struct Demuxer {
     }
 
     private func audioFrame(_ frame: Frame, stream: Int) throws {
-        for track in tracks where track.track.sourceStreamIndex == stream { try track.add(frame) }
+        let start = (frame.bestEffortTimestamp ?? frame.pts).flatMap { t in
+            timeBases[stream].map { Double(t) * $0.doubleValue - (origin ?? 0) }
+        }
+        for track in tracks where track.track.sourceStreamIndex == stream { try track.add(frame, at: start) }
     }
 
     /// The libavfilter chain for the source: deinterlace, turn upright, constant frame rate.
@@ -222,7 +278,9 @@ private struct Demuxer {
         case 270: chain.append("transpose=cclock")
         default: break
         }
-        chain.append("fps=\(video.frameRate.numerator)/\(video.frameRate.denominator)")
+        // start_time=0: the first frame is repeated back to the timeline's start when the video starts
+        // after the audio, and frames before it are dropped.
+        chain.append("fps=\(video.frameRate.numerator)/\(video.frameRate.denominator):start_time=0")
         return chain.joined(separator: ",")
     }
 }

@@ -132,8 +132,9 @@ final class AudioTrackEncoder {
 
     func start() throws { try sink.start(.audio(config)) }
 
-    func add(_ frame: Frame) throws {
-        try converter.add(frame)
+    /// Adds a decoded frame starting `start` seconds into the presentation timeline (nil: unknown).
+    func add(_ frame: Frame, at start: Double?) throws {
+        try converter.add(frame, at: start)
         while let chunk = try converter.nextFrame() { try encode(chunk) }
     }
 
