@@ -53,6 +53,11 @@ public enum External {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // The timeout is a bound, not a measurement: a hung program is killed so the test fails instead
+        // of hanging CI.
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         // Read both pipes concurrently so a chatty program cannot block on a full pipe.
         let errBox = DataBox()
         let done = DispatchSemaphore(value: 0)
