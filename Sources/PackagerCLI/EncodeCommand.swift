@@ -28,11 +28,7 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder (the root of the distribution).")
     var out: String
 
-    @Option(help: "Profile name (default, fast, bench-4rung, or one in --profiles-dir) or a .yaml path.")
-    var profile = "default"
-
-    @Option(help: "Directory of profile files (default: the repository's or installed profiles/).")
-    var profilesDir: String?
+    @OptionGroup var profileOptions: ProfileOptions
 
     @Option(help: "Sources encoded at the same time (default: one per two cores).")
     var jobs: Int?
@@ -84,14 +80,13 @@ struct EncodeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = PackagerOptions(profilesDirectory: profilesDir,
+        let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
                                       limits: try limits())
         let packager: Packager
         do {
-            packager = try Packager(profile: profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") || profile.contains("/")
-                                        ? .file(profile) : .named(profile), options: options)
+            packager = try Packager(profile: profileOptions.selection, options: options)
         } catch {
             Console.error("smoothpack: \(error)")
             throw ExitCode(2)

@@ -13,19 +13,15 @@ struct ProbeCommand: ParsableCommand {
     @Argument(help: "Source files to probe.")
     var files: [String]
 
-    @Option(help: "Profile name (default, fast, bench-4rung or one in --profiles-dir) or path to a .yaml file.")
-    var profile = "default"
-
-    @Option(help: "Directory of profile files (default: the installed or repository profiles/).")
-    var profilesDir: String?
+    @OptionGroup var profileOptions: ProfileOptions
 
     @Flag(help: "Print JSON (SourceInfo and LadderPlan) instead of text.")
     var json = false
 
     func run() throws {
         FFmpegLog.quiet()
-        let dir = try ProfilesDirectory.locate(explicit: profilesDir)?.path
-        let profile = try Profile.load(self.profile, profilesDirectory: dir)
+        let dir = try ProfilesDirectory.locate(explicit: profileOptions.profilesDir)?.path
+        let profile = try Profile.load(profileOptions.profile, profilesDirectory: dir)
         var failed = false
         for file in files {
             do {

@@ -42,11 +42,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder (the root of the distribution).")
     var out: String
 
-    @Option(help: "Profile name (default, fast, bench-4rung, or one in --profiles-dir) or a .yaml path.")
-    var profile = "default"
-
-    @Option(help: "Directory of profile files (default: the repository's or installed profiles/).")
-    var profilesDir: String?
+    @OptionGroup var profileOptions: ProfileOptions
 
     @Option(help: "Sources encoded at the same time.")
     var jobs = 1
@@ -98,12 +94,11 @@ struct WatchCommand: AsyncParsableCommand {
         var logger = Logger(label: "smoothpack.watch") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let options = PackagerOptions(profilesDirectory: profilesDir,
+        let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       distributionRoot: URL(fileURLWithPath: out, isDirectory: true))
         let packager: Packager
         do {
-            packager = try Packager(profile: profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") || profile.contains("/")
-                                        ? .file(profile) : .named(profile), options: options)
+            packager = try Packager(profile: profileOptions.selection, options: options)
         } catch {
             Console.error("smoothpack: \(error)")
             throw ExitCode(2)
