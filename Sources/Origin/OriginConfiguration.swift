@@ -9,6 +9,8 @@
 /// - other files: `public, max-age=60`.
 /// - request targets longer than ``maxURILength`` (4096 bytes, as many CDNs and nginx's default
 ///   `large_client_header_buffers` of 8 KiB allow for a whole request line) are answered 414.
+/// - a connection that has not delivered a complete request head within ``idleTimeout`` (30 s) of opening or
+///   of its last answer is closed: slow and stalled clients (slowloris) cannot hold connections open forever.
 public struct OriginConfiguration: Sendable, Equatable {
     /// The folder served; nothing outside it is ever read.
     public var root: String
@@ -33,6 +35,10 @@ public struct OriginConfiguration: Sendable, Equatable {
     public var revalidateAfter: Duration
     /// The `Server` header; nil sends none.
     public var serverName: String?
+    /// How long a connection may go without delivering a complete request head, counted from when it opened or
+    /// from its last response, before it is closed; nil never closes. Only complete heads count as activity, so
+    /// a client trickling a header a byte at a time is closed too; a response being written is never cut.
+    public var idleTimeout: Duration?
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -42,7 +48,7 @@ public struct OriginConfiguration: Sendable, Equatable {
         staticCacheControl: String = "public, max-age=60",
         presentationCacheCapacity: Int = 256, mediaCacheCapacity: Int = 512,
         fragmentCacheBytes: Int = 64 << 20, revalidateAfter: Duration = .seconds(1),
-        serverName: String? = "smoothpack"
+        serverName: String? = "smoothpack", idleTimeout: Duration? = .seconds(30)
     ) {
         self.root = root
         self.corsOrigin = corsOrigin
@@ -55,5 +61,6 @@ public struct OriginConfiguration: Sendable, Equatable {
         self.fragmentCacheBytes = fragmentCacheBytes
         self.revalidateAfter = revalidateAfter
         self.serverName = serverName
+        self.idleTimeout = idleTimeout
     }
 }

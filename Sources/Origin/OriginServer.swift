@@ -3,7 +3,8 @@ public import Logging
 internal import NIOCore
 
 /// Builds the Hummingbird application of `smoothpack serve`. Run it as a `Service` in a `ServiceGroup`
-/// (graceful shutdown on SIGTERM/SIGINT: the listener closes, requests in flight finish).
+/// (graceful shutdown on SIGTERM/SIGINT: the listener closes, requests in flight finish). Connections idle
+/// for ``OriginConfiguration/idleTimeout`` (including ones stalled mid-request) are closed.
 public enum OriginServer {
     /// The application serving `origin` on `host:port` (`port` 0 picks a free one). `onRunning` is called
     /// once the socket listens, with the bound address and port.
@@ -13,6 +14,7 @@ public enum OriginServer {
     ) -> Application<OriginResponder> {
         Application(
             responder: OriginResponder(origin: origin, logger: logger),
+            server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),
                 serverName: origin.configuration.serverName),
@@ -21,5 +23,10 @@ public enum OriginServer {
                 await onRunning(address?.ipAddress ?? host, address?.port ?? port)
             },
             logger: logger)
+    }
+
+    private static func timeAmount(_ d: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = d.components
+        return .nanoseconds(max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000)
     }
 }
