@@ -14,7 +14,8 @@ public enum OriginServer {
     ) -> Application<OriginResponder> {
         Application(
             responder: OriginResponder(origin: origin, logger: logger),
-            server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
+            server: .http1(
+                configuration: .init(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),
                 serverName: origin.configuration.serverName),
@@ -25,8 +26,10 @@ public enum OriginServer {
             logger: logger)
     }
 
-    private static func timeAmount(_ d: Duration) -> TimeAmount {
+    /// `d` as NIO's `TimeAmount`, clamped to 0...10⁹ s (no overflow for absurd configurations).
+    static func timeAmount(_ d: Duration) -> TimeAmount {
         let (seconds, attoseconds) = d.components
-        return .nanoseconds(max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000)
+        guard seconds >= 0, attoseconds >= 0 else { return .zero }
+        return .nanoseconds(min(seconds, 1_000_000_000) * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -194,10 +194,15 @@ public final class SmoothOrigin: Sendable {
             return fail(.badGateway("\(relative): clientManifestRelativePath \(clientRelative) leaves the folder"))
         }
         let clientPath = directory + "/" + clientRelative
-        guard let clientReal = FileSystem.realPath(clientPath), FileSystem.isInside(clientReal, root: rootPath),
+        guard let clientReal = FileSystem.realPath(clientPath),
             let clientIdentity = FileSystem.identity(clientReal), clientIdentity.isRegularFile
         else {
             return fail(.badGateway("\(relative): client manifest \(clientRelative) is missing"), [clientPath])
+        }
+        // A symlink out of the root is refused like every other path leading outside: 404, never 502 (the
+        // answer must not tell a broken presentation from a file that is not served).
+        guard FileSystem.isInside(clientReal, root: rootPath) else {
+            return fail(.notFound("\(relative): client manifest \(clientRelative) leads outside the root"))
         }
         let clientBytes: [UInt8]
         do { clientBytes = try Self.readSmallFile(clientReal, limit: Self.maxClientManifestBytes) } catch {

@@ -50,11 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Access-Control-Allow-Origin sent on every response.")
     var cors = "*"
 
+    @Option(help: "Seconds a connection may take to deliver a complete request head before it is closed (stalled or trickling clients).")
+    var idleTimeout: Double = 30
+
     @Option(help: "Log level: trace, debug, info (access log), notice, warning, error, critical.")
     var logLevel = "info"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard !cors.isEmpty, !cors.contains(where: { $0 == "\r" || $0 == "\n" }) else {
             throw ValidationError("--cors must be * or an origin such as https://player.example.com")
@@ -67,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         let origin: SmoothOrigin
         do {
             origin = try SmoothOrigin(
-                configuration: OriginConfiguration(root: directory, corsOrigin: cors), logger: logger)
+                configuration: OriginConfiguration(root: directory, corsOrigin: cors,
+                                                   idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), logger: logger)
         } catch {
             Console.error("smoothpack serve: \(error)")
             throw ExitCode(2)
