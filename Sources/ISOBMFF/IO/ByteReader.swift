@@ -203,4 +203,16 @@ public struct ByteReader: Sendable {
         while let child = try nextBox() { out.append(child) }
         return out
     }
+
+    /// The children of a full box whose body is `entry_count:u32` followed by exactly that many child
+    /// boxes (`dref`, `stsd`), each at least `minimumEntrySize` bytes.
+    public mutating func countedChildren(minimumEntrySize: Int) throws -> [(header: BoxHeader, body: ByteReader)] {
+        let count = try readUInt32()
+        try require(count: UInt64(count), entrySize: minimumEntrySize)
+        let children = try children()
+        guard children.count == Int(count) else {
+            throw error(.invalidValue, "entry_count \(count) but \(children.count) entries")
+        }
+        return children
+    }
 }

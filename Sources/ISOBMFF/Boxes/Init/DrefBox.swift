@@ -17,12 +17,6 @@ public struct DrefBox: Box {
     public init(body r: inout ByteReader) throws {
         let vf = try r.readVersionFlags()
         try r.expectVersion(vf, in: 0...0)
-        let count = try r.readUInt32()
-        try r.require(count: UInt64(count), entrySize: 12)
-        let children = try r.children()
-        guard children.count == Int(count) else {
-            throw r.error(.invalidValue, "entry_count \(count) but \(children.count) entries")
-        }
-        entries = try children.map { try UrlBox.decode(header: $0.header, body: $0.body) }
+        entries = try r.countedChildren(minimumEntrySize: 12).map { try UrlBox.decode(header: $0.header, body: $0.body) }
     }
 }
