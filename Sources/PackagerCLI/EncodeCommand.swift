@@ -8,13 +8,14 @@ struct EncodeCommand: AsyncParsableCommand {
         commandName: "encode",
         abstract: "Encode sources into Smooth Streaming presentations ready for S3 + CloudFront.",
         discussion: """
-            Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video
-            rung, one .isma per audio track and upload-manifest.json; <out>/clientaccesspolicy.xml and
-            <out>/crossdomain.xml go at the root. <version> is a hash of the source bytes, the profile and
-            smoothpack's version: re-running unchanged inputs is a no-op, changed inputs get a new folder
-            (CloudFront cannot invalidate Smooth Streaming objects).
+            Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video rung, one \
+            .isma per audio track and upload-manifest.json; <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
+            at the root. <version> is a hash of the source bytes, the profile and smoothpack's version: re-running \
+            unchanged inputs is a no-op, changed inputs get a new folder (CloudFront cannot invalidate Smooth \
+            Streaming objects).
 
             Folders are scanned by probing; files that are not media are listed as skipped.
+
             Exit status: 0 all presentations made or up to date, 1 some source failed, 2 usage error.
 
             Example:
@@ -39,22 +40,26 @@ struct EncodeCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON document at the end instead of text.")
     var json = false
 
-    @Option(help: "Client manifest version: 2.0 (default, widest support) or 2.2 (adds r repeat coding).")
+    @Option(help: "Client manifest version: 2.0 (widest client support) or 2.2 (adds r repeat coding).")
     var manifestVersion = "2.0"
 
-    @Option(name: .customLong("allow-domain"), help: "Domain allowed by clientaccesspolicy.xml/crossdomain.xml (repeatable; default *).")
+    @Option(
+        name: .customLong("allow-domain"),
+        help: ArgumentHelp(
+            "Domain allowed by the clientaccesspolicy.xml and crossdomain.xml policy files (repeatable; default *).",
+            valueName: "domain"))
     var allowedDomains: [String] = []
 
-    @Option(help: "Refuse sources larger than WIDTHxHEIGHT (default 8192x4320).")
+    @Option(help: "Refuse sources larger than WIDTHxHEIGHT.")
     var maxResolution = "8192x4320"
 
-    @Option(help: "Refuse sources longer than this many seconds (default 86400).")
+    @Option(help: "Refuse sources longer than this many seconds.")
     var maxDuration: Double = 86400
 
-    @Option(help: "Refuse source files larger than this many bytes; suffixes k, M, G (default 500G).")
+    @Option(help: "Refuse source files larger than this many bytes; suffixes k, M, G.")
     var maxFileSize = "500G"
 
-    @Option(help: "Refuse sources with more audio/video streams than this (default 64).")
+    @Option(help: "Refuse sources with more audio/video streams than this.")
     var maxStreams = 64
 
     /// The `--max-*` options as library limits.

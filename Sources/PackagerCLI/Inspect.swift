@@ -19,7 +19,7 @@ struct Inspect: AsyncParsableCommand {
     @Flag(help: "Print the box tree as JSON.")
     var json = false
 
-    @Flag(help: "Check the file (format sheet §8); print OK or the violations and exit 1 on any.")
+    @Flag(help: "Check against the muxer's self-checks (docs/format.md §8): print OK, or the violations and exit 1.")
     var check = false
 
     /// Violations printed at most.

@@ -7,13 +7,15 @@ struct PackageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "package",
         abstract: "Package already encoded H.264/AAC rung files into a presentation, without re-encoding.",
+        usage: "smoothpack package <files> ... --out <out> [<options>]",
         discussion: """
-            Each file holding H.264 video becomes one video quality level; the audio comes from the first
-            file holding AAC-LC. The rungs' IDR frames must be aligned: fragments start at the same times
-            in every rung, or the command refuses and names the file and time.
+            Each file holding H.264 video becomes one video quality level; the audio comes from the first file holding \
+            AAC-LC. The rungs' IDR frames must be aligned: fragments start at the same times in every rung, or the \
+            command refuses and names the file and time.
 
             Example:
-              smoothpack package clip_1080.mp4 clip_720.mp4 clip_360.mp4 --out out --name clip
+              smoothpack package clip_1080.mp4 clip_720.mp4 clip_360.mp4 \\
+                --out out --name clip
             """)
 
     @Argument(help: "Encoded rung files (MP4, MOV, MKV, TS…).")

@@ -8,6 +8,7 @@ struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Describe source files and the ladder a profile would make of them.",
+        usage: "smoothpack probe <files> ... [<options>]",
         discussion: "Prints streams, sizes, aspect, frame rate, rotation and audio layout, then the planned rungs.")
 
     @Argument(help: "Source files to probe.")

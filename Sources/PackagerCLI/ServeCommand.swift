@@ -11,6 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract:
             "Serve presentations the way CloudFront with Smooth Streaming enabled does (preview, self-hosting, tests).",
+        usage: "smoothpack serve <directory> [<options>]",
         discussion: """
             URLs (the paths CloudFront answers, relative to <dir>):
               /<path>/<stem>.ism/Manifest
@@ -21,10 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
               /<any other file under <dir>>
                   the file itself, with Range and HEAD
 
-            Statuses: unknown presentation, bitrate, track or time 404;
-            malformed QualityLevels/Fragments 400; paths leaving <dir> (..,
-            %2e%2e, %2f, symlinks) 404; targets over 4096 bytes 414; corrupt
-            media 502 (logged once). CORS headers on every response.
+            Statuses: unknown presentation, bitrate, track or time 404; malformed QualityLevels/Fragments 400; paths \
+            leaving <dir> (.., %2e%2e, %2f, symlinks) 404; targets over 4096 bytes 414; corrupt media 502 (logged \
+            once). CORS headers on every response.
 
             Example:
               smoothpack encode testmedia --out out --profile fast
@@ -32,10 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
               gst-launch-1.0 playbin \\
                 uri=http://127.0.0.1:8080/<stem>/<version>/<stem>.ism/Manifest
 
-            The first lines printed give the address and one Manifest URL per
-            presentation found. The access log (method, path, status, bytes,
-            time) goes to standard error at level info; --log-level warning
-            silences it (benchmarks). SIGINT/SIGTERM stop it gracefully.
+            The first lines printed give the address and one Manifest URL per presentation found. The access log \
+            (method, path, status, bytes, time) goes to standard error at level info; --log-level warning silences it \
+            (benchmarks). SIGINT/SIGTERM stop it gracefully.
             """)
 
     @Argument(help: "Folder to serve: an `encode --out` folder or a single presentation folder.")

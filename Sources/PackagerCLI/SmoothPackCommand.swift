@@ -9,9 +9,10 @@ struct SmoothPackCommand: AsyncParsableCommand {
         abstract: "Turns source videos into Microsoft Smooth Streaming presentations for S3 + CloudFront.",
         discussion: """
             Typical use:
-              smoothpack encode testmedia --out out          # every source in a folder
+              smoothpack encode testmedia --out out     # every source in a folder
               smoothpack inspect --check out/clip/*/clip_*.ismv
-            Each presentation lands in <out>/<stem>/<version>/; players open
+
+            Each presentation lands in <out>/<stem>/<version>/; players open \
             https://HOST/<stem>/<version>/<stem>.ism/Manifest.
             """,
         version: SmoothPackVersion.string,

@@ -7,20 +7,17 @@ struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
         abstract:
-            "Write the pre-split static layout (<stem>.ism/Manifest, <stem>.ism/QualityLevels(B)/Fragments(T=t)).",
+            "Write every Manifest and fragment answer as a plain file, for hosts without Smooth Streaming support.",
         discussion: """
-            For CDNs and web servers without Smooth Streaming support (nginx,
-            S3 website hosting): every Manifest and fragment answer of
-            `smoothpack serve` becomes a plain file with the same bytes, so
-            players use the same .../<stem>.ism/Manifest URL on the tree.
+            For CDNs and web servers without Smooth Streaming support (nginx, S3 website hosting): every answer of \
+            `smoothpack serve` becomes a plain file with the same bytes, <stem>.ism/Manifest and \
+            <stem>.ism/QualityLevels(<bitrate>)/Fragments(<track>=<time>), so players use the same \
+            .../<stem>.ism/Manifest URL on the tree.
 
-            The tree goes to a separate folder mirroring the input: a
-            <stem>.ism/ folder cannot sit beside the <stem>.ism file, and a
-            published version folder must hold exactly what its
-            upload-manifest.json lists. Default: <input>-split beside each
-            input; or --into. The input root's clientaccesspolicy.xml and
-            crossdomain.xml are copied. Serve Manifest as text/xml and
-            Fragments(...) as video/mp4.
+            The tree goes to a separate folder mirroring the input: a <stem>.ism/ folder cannot sit beside the \
+            <stem>.ism file, and a published version folder must hold exactly what its upload-manifest.json lists. \
+            Default: <input>-split beside each input; or --into. The input root's clientaccesspolicy.xml and \
+            crossdomain.xml are copied. Serve Manifest as text/xml and Fragments(...) as video/mp4.
 
             Example:
               smoothpack split out        # out-split/<stem>/<version>/<stem>.ism/...

@@ -11,29 +11,30 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Watch a folder and encode every complete file dropped into it, exactly once.",
         discussion: """
-            Files in <inbox> and its subfolders are found through inotify plus a periodic rescan (which also
-            catches files that arrived while the daemon was down). A file is taken once its size and mtime
-            have been stable for --settle seconds, unless its name is temporary (.part, .tmp, .crdownload,
-            .partial, trailing ~, hidden) or a local process still has it open for writing.
-            <inbox>/a/b/clip.mp4 is published as <out>/a/b/clip/<version>/.
+            Files in <inbox> and its subfolders are found through inotify plus a periodic rescan (which also catches \
+            files that arrived while the daemon was down). A file is taken once its size and mtime have been stable \
+            for --settle seconds, unless its name is temporary (.part, .tmp, .crdownload, .partial, trailing ~, \
+            hidden) or a local process still has it open for writing. <inbox>/a/b/clip.mp4 is published as \
+            <out>/a/b/clip/<version>/.
 
-            Jobs live in an SQLite database (--state), keyed by a fingerprint of the file (size, mtime,
-            SHA-256 of its first and last 64 KiB): a file is processed once across renames and restarts;
-            a changed file (or a fresh copy: new mtime) dropped again is a new job. After a crash, jobs that
-            were running are requeued at the next start.
+            Jobs live in an SQLite database (--state), keyed by a fingerprint of the file (size, mtime, SHA-256 of its \
+            first and last 64 KiB): a file is processed once across renames and restarts; a changed file (or a fresh \
+            copy: new mtime) dropped again is a new job. After a crash, jobs that were running are requeued at the \
+            next start.
 
-            On success the source moves to <inbox>/done/<path> (--on-success). Transient errors (I/O, full
-            disk) are retried with exponential backoff; bad media fails at once and moves to
-            <inbox>/failed/<path> beside <name>.error.txt. Touching a failed file (new mtime) queues it again.
+            On success the source moves to <inbox>/done/<path> (--on-success). Transient errors (I/O, full disk) are \
+            retried with exponential backoff; bad media fails at once and moves to <inbox>/failed/<path> beside \
+            <name>.error.txt. Touching a failed file (new mtime) queues it again.
 
-            SIGTERM or SIGINT: no new jobs; running ones get --grace seconds, then are cancelled (nothing
-            partial is left) and stay queued for the next start; exit status 0.
+            SIGTERM or SIGINT: no new jobs; running ones get --grace seconds, then are cancelled (nothing partial is \
+            left) and stay queued for the next start; exit status 0.
 
-            Logs go to standard error; --events writes one JSON line per job state change
+            Logs go to standard error; --events writes one JSON line per job state change \
             ({"attempt","error","job","playbackPath","source","state","time"}).
 
             Example:
-              smoothpack watch /srv/inbox --out /srv/www --profile default --jobs 2 --events /var/log/smoothpack/events.jsonl
+              smoothpack watch /srv/inbox --out /srv/www --profile default --jobs 2 \\
+                --events /var/log/smoothpack/events.jsonl
             """)
 
     @Argument(help: "The folder to watch.")
