@@ -85,7 +85,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "HostileInputTests", dependencies: ["ISOBMFF", "SmoothManifest", "MediaCore", "TestSupport"],
-                    exclude: ["FuzzRegressions"], swiftSettings: strict),
+                    exclude: ["FuzzRegressions", "FuzzCorpus"], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),
     ],

@@ -56,6 +56,10 @@ struct Inspect: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print(json ? BoxDump.json(tree) : BoxDump.render(tree), terminator: "")
+        if let problem = tree.lazy.compactMap(\.firstError).first {
+            printError("error: \(file): \(problem)")
+            throw ExitCode(1)
+        }
     }
 }
 

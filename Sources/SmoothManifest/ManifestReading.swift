@@ -105,7 +105,8 @@ extension ServerManifest {
 extension ClientManifest {
     /// Reads a `.ismc`, expanding `r` and implicit `t`/`d` into absolute chunks. Never traps on bad
     /// input: throws ``ManifestError``. Checks `Chunks` and `QualityLevels` against the children, fragment
-    /// times against overlap/overflow, and the total fragment count against ``ReadLimits/maxChunksPerStream``.
+    /// times against overlap/overflow, and the fragment counts against ``ReadLimits/maxChunksPerStream``
+    /// (each stream) and ``ReadLimits/maxChunks`` (all streams).
     /// `StreamIndex` elements of other types (e.g. `text`) are refused with `.invalidAttribute`.
     public init(xml data: some Collection<UInt8>, limits: ReadLimits = ReadLimits()) throws(ManifestError) {
         let root = try XMLReader.parse(data, limits: limits)
@@ -118,13 +119,18 @@ extension ClientManifest {
         let timeScale = try a.optionalInt64("TimeScale", in: 1...Int64.max) ?? 10_000_000
         let duration = try a.int64("Duration")
         var streams: [StreamIndex] = []
+        var chunks = 0
         for (k, s) in root.children.enumerated() where s.name == "StreamIndex" {
-            streams.append(try Self.stream(s, context: "StreamIndex[\(k)]", limits: limits))
+            let limit = min(limits.maxChunksPerStream, max(0, limits.maxChunks - chunks))
+            let stream = try Self.stream(s, context: "StreamIndex[\(k)]", limit: limit)
+            chunks += stream.chunks.count
+            streams.append(stream)
         }
         self.init(majorVersion: major, minorVersion: minor, timeScale: timeScale, duration: duration, streams: streams)
     }
 
-    private static func stream(_ n: XMLNode, context: String, limits: ReadLimits) throws(ManifestError) -> StreamIndex {
+    /// One StreamIndex; `limit` is the most fragments it may expand to (per-stream and document caps).
+    private static func stream(_ n: XMLNode, context: String, limit: Int) throws(ManifestError) -> StreamIndex {
         let a = AttributeReader(node: n, context: context)
         let typeText = try a.string("Type")
         guard let type = StreamType(rawValue: typeText) else {
@@ -146,7 +152,7 @@ extension ClientManifest {
             default: continue
             }
         }
-        let chunks = try expandChunks(cs, context: ctx, limit: limits.maxChunksPerStream)
+        let chunks = try expandChunks(cs, context: ctx, limit: limit)
         if let declared = try a.optionalInt64("Chunks"), declared != Int64(chunks.count) {
             throw ManifestError(.countMismatch, ctx, "Chunks=\(declared) but \(chunks.count) fragments are listed")
         }

@@ -10,15 +10,19 @@ public struct ReadLimits: Sendable, Equatable {
     public var maxAttributes: Int
     /// Most fragments of one StreamIndex after expanding `r`.
     public var maxChunksPerStream: Int
+    /// Most fragments of all StreamIndexes together after expanding `r` (one `<c r="…"/>` is ~20 bytes, so
+    /// without it a 1 MB document of 50 000 streams could ask for 5·10^10 fragments).
+    public var maxChunks: Int
 
     /// Creates limits; the defaults suit any real VOD presentation.
     public init(maxBytes: Int = 16 << 20, maxDepth: Int = 32, maxElements: Int = 500_000, maxAttributes: Int = 64,
-                maxChunksPerStream: Int = 1_000_000) {
+                maxChunksPerStream: Int = 1_000_000, maxChunks: Int = 4_000_000) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxElements = maxElements
         self.maxAttributes = maxAttributes
         self.maxChunksPerStream = maxChunksPerStream
+        self.maxChunks = maxChunks
     }
 }
 

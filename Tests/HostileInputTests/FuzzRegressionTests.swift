@@ -4,61 +4,76 @@ import SmoothManifest
 import Testing
 import TestSupport
 
-/// Every input the fuzzers (scripts/fuzz, harnesses in Fuzz/) ever crashed on, kept as
-/// `FuzzRegressions/<target>-<fix>.bin` and fed to the same entry points as the harness: each must give a typed
-/// error or a valid parse — reaching the end of this test without a trap is the assertion.
+/// Replays the committed seed corpus (`FuzzCorpus/<target>/`) and every input a fuzzer crashed on
+/// (`FuzzRegressions/<target>-<fix>.bin`) through the same entry functions the libFuzzer harnesses in `Fuzz/`
+/// call (`ISOBMFF.FuzzEntry.boxReader`, `SmoothManifest.FuzzEntry.manifestReader` and `.fragmentRequest`):
+/// each must give a typed error or a valid parse with no broken invariant. A target without files, or an
+/// empty regression folder, fails: a replay of nothing proves nothing.
 @Suite struct FuzzRegressionTests {
-    static let folder = TestPaths.repositoryRoot.appendingPathComponent("Tests/HostileInputTests/FuzzRegressions")
+    static let root = TestPaths.repositoryRoot.appendingPathComponent("Tests/HostileInputTests")
+    static let regressions = root.appendingPathComponent("FuzzRegressions")
+    static let corpus = root.appendingPathComponent("FuzzCorpus")
+    static let targets = ["BoxReader", "ManifestReader", "FragmentRequest"]
 
-    static var inputs: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".bin") }.sorted()
+    /// Regression file names (`<target>-<fix>.bin`).
+    static var regressionFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: regressions.path)) ?? []).filter { $0.hasSuffix(".bin") }
+            .sorted()
+    }
+
+    /// Corpus files as `<target>/<name>`.
+    static var corpusFiles: [String] {
+        targets.flatMap { target in
+            ((try? FileManager.default.contentsOfDirectory(atPath: corpus.appendingPathComponent(target).path)) ?? [])
+                .filter { !$0.hasPrefix(".") }.sorted().map { "\(target)/\($0)" }
+        }
+    }
+
+    /// Runs the target's entry function; returns the invariants it reports broken.
+    static func run(_ target: String, _ bytes: [UInt8]) -> [String]? {
+        switch target {
+        case "BoxReader":
+            ISOBMFF.FuzzEntry.boxReader(bytes)
+            return []
+        case "ManifestReader": return SmoothManifest.FuzzEntry.manifestReader(bytes)
+        case "FragmentRequest": return SmoothManifest.FuzzEntry.fragmentRequest(bytes)
+        default: return nil
+        }
+    }
+
+    @Test func everyTargetHasCorpusAndTheRegressionFolderIsNotEmpty() {
+        #expect(!Self.regressionFiles.isEmpty, "no <target>-<fix>.bin in \(Self.regressions.path)")
+        for target in Self.targets {
+            #expect(Self.corpusFiles.contains { $0.hasPrefix(target + "/") }, "no seed corpus for \(target)")
+        }
+        #expect(Self.regressionFiles.contains("BoxReader-trun-huge-count.bin"), "the issue 11 trun file is missing")
     }
 
     @Test func namesSayTargetAndFix() {
-        for name in Self.inputs {
+        for name in Self.regressionFiles {
             let target = name.split(separator: "-").first.map(String.init) ?? ""
-            #expect(["BoxReader", "ManifestReader", "FragmentRequest"].contains(target),
+            #expect(Self.targets.contains(target) && name.count > target.count + 5,
                     "\(name): name it <target>-<fix>.bin with target BoxReader, ManifestReader or FragmentRequest")
         }
     }
 
-    @Test(arguments: inputs)
-    func replay(_ name: String) throws {
-        let bytes = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(name)))
-        switch name.split(separator: "-").first {
-        case "BoxReader": Self.boxReader(bytes)
-        case "ManifestReader": Self.manifestReaders(bytes)
-        case "FragmentRequest": Self.fragmentRequest(bytes)
-        default: Issue.record("\(name): unknown target")
+    @Test func corpusStaysSmall() throws {
+        var total = 0
+        for file in Self.corpusFiles + Self.regressionFiles.map({ "../FuzzRegressions/\($0)" }) {
+            let size = try Data(contentsOf: Self.corpus.appendingPathComponent(file)).count
+            #expect(size <= 64 << 10, "\(file): \(size) bytes; seeds must stay small")
+            total += size
         }
+        #expect(total < 512 << 10, "corpus and regressions hold \(total) bytes")
     }
 
-    /// The same calls as Fuzz/BoxReader/main.swift.
-    static func boxReader(_ bytes: [UInt8]) {
-        let source = MemorySource(bytes)
-        if let nodes = try? BoxDump.tree(of: source) {
-            _ = BoxDump.render(nodes)
-            _ = BoxDump.json(nodes)
-        }
-        _ = IsmvChecker.check(source)
-        _ = try? RandomAccessIndex.load(from: source)
-        _ = try? FragmentIndex.read(from: source)
-        _ = try? MovieReader.tracks(in: source)
-    }
-
-    /// The same calls as Fuzz/ManifestReader/main.swift.
-    static func manifestReaders(_ bytes: [UInt8]) {
-        if let server = try? ServerManifest(xml: bytes) {
-            for track in server.tracks { _ = server.track(bitrate: track.systemBitrate, name: track.name) }
-        }
-        _ = try? ClientManifest(xml: bytes)
-    }
-
-    /// The same calls as Fuzz/FragmentRequest/main.swift.
-    static func fragmentRequest(_ bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        if let request = FragmentRequest(path: text) {
-            #expect(FragmentRequest(path: request.path) == request, "round trip changed \(text) → \(request.path)")
-        }
+    /// Every corpus file (`<target>/<name>`) and regression file (`<target>-<fix>.bin`), replayed alike.
+    @Test(arguments: corpusFiles.map { "FuzzCorpus/\($0)" } + regressionFiles.map { "FuzzRegressions/\($0)" })
+    func replay(_ file: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.root.appendingPathComponent(file)))
+        let name = file.split(separator: "/").dropFirst().joined(separator: "/")
+        let target = String(name.split(whereSeparator: { $0 == "/" || $0 == "-" }).first ?? "")
+        let broken = try #require(Self.run(target, bytes), "\(file): unknown target")
+        #expect(broken.isEmpty, "\(file): \(broken)")
     }
 }

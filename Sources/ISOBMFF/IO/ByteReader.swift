@@ -164,14 +164,33 @@ public struct ByteReader: Sendable {
         let word = try readUInt32()
         return VersionFlags(version: UInt8(word >> 24), flags: word & 0xFF_FFFF)
     }
-    /// Throws `overread` unless `count` entries of `entrySize` bytes fit in the rest of the box, so a
-    /// hostile entry count can never drive an allocation.
-    public func require(count: UInt64, entrySize: Int) throws {
-        let (total, overflow) = count.multipliedReportingOverflow(by: UInt64(max(entrySize, 0)))
-        guard !overflow, total <= UInt64(remaining) else {
-            throw error(.overread, "\(count) entries of \(entrySize) bytes do not fit in \(remaining) bytes")
+    /// The most entries any count field read from a file may announce (sample, chunk, fragment, child and
+    /// descriptor counts alike): about 19 hours of 60 fps video in one table. Whatever the bytes say, no
+    /// table the reader builds holds more, so no allocation it makes is sized above this many entries.
+    public static let maxEntryCount = 1 << 22
+
+    /// The one check every count read from a file goes through before anything is allocated or looped over:
+    /// `count` entries of `entrySize` bytes must fit in the rest of the box, where an entry with no encoded
+    /// fields (a `trun` sample that takes every value from the defaults) still counts as one byte, and
+    /// `count` must not exceed ``maxEntryCount``. Throws `overread` or `boxTooLarge`; returns the count as `Int`.
+    public func boundedCount(_ count: UInt64, entrySize: Int, what: String = "entries") throws -> Int {
+        let size = UInt64(max(entrySize, 1))
+        guard count <= UInt64(Self.maxEntryCount) else {
+            throw error(.boxTooLarge, "\(count) \(what) exceed the cap of \(Self.maxEntryCount)")
         }
+        // count ≤ 2^22 and size ≤ Int.max, but size may be absurd: compare without multiplying.
+        guard count <= UInt64(remaining) / size else {
+            throw error(.overread, "\(count) \(what) of \(entrySize) bytes do not fit in \(remaining) bytes")
+        }
+        return Int(count)
     }
+
+    /// Reads a 32-bit count field and checks it with ``boundedCount(_:entrySize:what:)``.
+    public mutating func readCount(entrySize: Int, what: String = "entries") throws -> Int {
+        let count = try readUInt32()
+        return try boundedCount(UInt64(count), entrySize: entrySize, what: what)
+    }
+
     /// Throws `trailingBytes` unless the whole box was consumed.
     public func expectEnd() throws {
         guard isAtEnd else { throw error(.trailingBytes, "\(remaining) unread bytes") }
@@ -197,20 +216,24 @@ public struct ByteReader: Sendable {
         return (header, body)
     }
 
-    /// All remaining child boxes.
+    /// All remaining child boxes (at most ``maxEntryCount``; each has at least an 8-byte header).
     public mutating func children() throws -> [(header: BoxHeader, body: ByteReader)] {
         var out: [(header: BoxHeader, body: ByteReader)] = []
-        while let child = try nextBox() { out.append(child) }
+        while let child = try nextBox() {
+            out.append(child)
+            guard out.count <= Self.maxEntryCount else {
+                throw error(.boxTooLarge, "more than \(Self.maxEntryCount) child boxes")
+            }
+        }
         return out
     }
 
     /// The children of a full box whose body is `entry_count:u32` followed by exactly that many child
     /// boxes (`dref`, `stsd`), each at least `minimumEntrySize` bytes.
     public mutating func countedChildren(minimumEntrySize: Int) throws -> [(header: BoxHeader, body: ByteReader)] {
-        let count = try readUInt32()
-        try require(count: UInt64(count), entrySize: minimumEntrySize)
+        let count = try readCount(entrySize: max(minimumEntrySize, 8), what: "child boxes")
         let children = try children()
-        guard children.count == Int(count) else {
+        guard children.count == count else {
             throw error(.invalidValue, "entry_count \(count) but \(children.count) entries")
         }
         return children

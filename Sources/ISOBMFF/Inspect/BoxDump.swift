@@ -16,7 +16,7 @@ public enum BoxDump {
     /// The tree of every top-level box, read with positional reads; boxes larger than `limit` (other
     /// than mdat) are shown without their contents.
     public static func tree(of source: some RandomAccessSource, limit: Int64 = 64 << 20) throws -> [DumpNode] {
-        try source.topLevelBoxes().map { h in
+        try source.boundedTopLevelBoxes().map { h in
             if h.type == MdatBox.type || h.size > limit {
                 return DumpNode(
                     name: h.displayName, offset: h.offset, size: h.size,
@@ -26,9 +26,14 @@ public enum BoxDump {
             guard let (header, body) = try r.nextBox() else {
                 return DumpNode(name: h.displayName, offset: h.offset, size: h.size)
             }
-            return node(header, body)
+            return node(header, body, depth: 1)
         }
     }
+
+    /// Deepest box nesting shown; our files nest six deep (moov/trak/mdia/minf/stbl/stsd/avc1/avcC is
+    /// eight), so a deeper tree is hostile (a moov in a moov in a moov…) and would otherwise recurse once
+    /// per 8 bytes of the box.
+    public static let maxDepth = 32
 
     /// The tree of a file held in memory.
     public static func tree(of bytes: [UInt8]) throws -> [DumpNode] { try tree(of: MemorySource(bytes)) }
@@ -81,9 +86,12 @@ public enum BoxDump {
 
     /// One node: container children, or the fields of a known box; decoding problems become an
     /// `error` field instead of failing the whole dump.
-    static func node(_ header: BoxHeader, _ body: ByteReader) -> DumpNode {
+    static func node(_ header: BoxHeader, _ body: ByteReader, depth: Int) -> DumpNode {
         var n = DumpNode(name: header.displayName, offset: header.offset, size: header.size)
         do {
+            guard depth <= maxDepth else {
+                throw body.error(.boxTooLarge, "boxes nested deeper than \(maxDepth)")
+            }
             if fullBoxes.contains(header.type) {
                 var peek = body
                 let vf = try peek.readVersionFlags()
@@ -111,11 +119,36 @@ public enum BoxDump {
                 n.fields += try fields(header, body)
             }
             if var r = childReader {
-                while let (h, b) = try r.nextBox() { n.children.append(node(h, b)) }
+                while let (h, b) = try r.nextBox() {
+                    n.children.append(node(h, b, depth: depth + 1))
+                    guard n.children.count <= ByteReader.maxEntryCount else {
+                        throw r.error(.boxTooLarge, "more than \(ByteReader.maxEntryCount) child boxes")
+                    }
+                }
             }
         } catch {
             n.fields.append(DumpField("error", .string("\(error)")))
         }
         return n
+    }
+}
+
+extension RandomAccessSource {
+    /// ``topLevelBoxes()`` with the reader's entry cap: a file of empty 8-byte boxes cannot make the list
+    /// grow past ``ByteReader/maxEntryCount`` headers.
+    func boundedTopLevelBoxes() throws -> [BoxHeader] {
+        var out: [BoxHeader] = []
+        var offset: Int64 = 0
+        while offset < size {
+            guard out.count < ByteReader.maxEntryCount else {
+                throw MP4Error(
+                    code: .boxTooLarge, box: "    ", offset: offset,
+                    detail: "more than \(ByteReader.maxEntryCount) top-level boxes")
+            }
+            let h = try boxHeader(at: offset)
+            out.append(h)
+            offset = h.end
+        }
+        return out
     }
 }

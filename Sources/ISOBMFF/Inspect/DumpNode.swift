@@ -81,3 +81,12 @@ public struct DumpNode: Sendable, Equatable {
         self.children = children
     }
 }
+
+extension DumpNode {
+    /// The error text ``BoxDump`` recorded for the first box (depth first) it could not decode (the
+    /// ``MP4Error`` text names the box path and offset); nil when every box decoded.
+    public var firstError: String? {
+        if let f = fields.first(where: { $0.key == "error" }) { return f.value.text }
+        return children.lazy.compactMap(\.firstError).first
+    }
+}

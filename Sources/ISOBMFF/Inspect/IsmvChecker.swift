@@ -30,7 +30,7 @@ public enum IsmvChecker {
 
     private static func run(_ source: some RandomAccessSource, _ v: inout [Violation]) throws {
         func fail(_ offset: Int64, _ message: String) { v.append(Violation(offset: offset, message: message)) }
-        let boxes = try source.topLevelBoxes()
+        let boxes = try source.boundedTopLevelBoxes()
         guard let first = boxes.first else { return fail(0, "empty file") }
         if first.type != FtypBox.type { fail(first.offset, "first box is \(first.displayName), expected ftyp") }
         var tracks: [UInt32: Track] = [:]

@@ -54,11 +54,12 @@ public struct TrunBox: Box {
     public init(body r: inout ByteReader) throws {
         let vf = try r.readVersionFlags()
         try r.expectVersion(vf, in: 0...1)
-        let count = try r.readUInt32()
+        let declared = try r.readUInt32()
         dataOffset = vf.flags & 0x01 != 0 ? try r.readInt32() : nil
         firstSampleFlags = vf.flags & 0x04 != 0 ? try r.readUInt32() : nil
         let fields = [0x100, 0x200, 0x400, 0x800].filter { vf.flags & UInt32($0) != 0 }.count
-        try r.require(count: UInt64(count), entrySize: 4 * fields)
+        // Samples without fields take no bytes; the bound still counts each as one (see boundedCount).
+        let count = try r.boundedCount(UInt64(declared), entrySize: 4 * fields, what: "samples")
         var samples: [TrunSample] = []
         samples.reserveCapacity(Int(count))
         for _ in 0..<count {

@@ -71,9 +71,8 @@ public struct TfraBox: Box {
         trackID = try r.readUInt32()
         let sizes = try r.readUInt32()
         let widths = [Int(sizes >> 4 & 3) + 1, Int(sizes >> 2 & 3) + 1, Int(sizes & 3) + 1]
-        let count = try r.readUInt32()
         let entrySize = (vf.version == 1 ? 16 : 8) + widths.reduce(0, +)
-        try r.require(count: UInt64(count), entrySize: entrySize)
+        let count = try r.readCount(entrySize: entrySize)
         var entries: [Entry] = []
         entries.reserveCapacity(Int(count))
         for _ in 0..<count {

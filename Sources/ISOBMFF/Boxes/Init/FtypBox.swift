@@ -27,7 +27,7 @@ public struct FtypBox: Box {
         majorBrand = try r.readFourCC()
         minorVersion = try r.readUInt32()
         guard r.remaining % 4 == 0 else { throw r.error(.invalidValue, "brand list is not a multiple of 4 bytes") }
-        compatibleBrands = []
-        while !r.isAtEnd { compatibleBrands.append(try r.readFourCC()) }
+        let count = try r.boundedCount(UInt64(r.remaining / 4), entrySize: 4, what: "brands")
+        compatibleBrands = try (0..<count).map { _ in try r.readFourCC() }
     }
 }

@@ -15,8 +15,7 @@ public struct StcoBox: Box {
 
     public init(body r: inout ByteReader) throws {
         _ = try r.readVersionFlags()
-        let n = try r.readUInt32()
-        try r.require(count: UInt64(n), entrySize: 4)
+        let n = try r.readCount(entrySize: 4, what: "chunk offsets")
         chunkOffsets = try (0..<n).map { _ in try r.readUInt32() }
     }
 }

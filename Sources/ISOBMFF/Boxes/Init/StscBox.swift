@@ -29,8 +29,7 @@ public struct StscBox: Box {
 
     public init(body r: inout ByteReader) throws {
         _ = try r.readVersionFlags()
-        let n = try r.readUInt32()
-        try r.require(count: UInt64(n), entrySize: 12)
+        let n = try r.readCount(entrySize: 12)
         entries = try (0..<n).map { _ in
             Entry(
                 firstChunk: try r.readUInt32(), samplesPerChunk: try r.readUInt32(),

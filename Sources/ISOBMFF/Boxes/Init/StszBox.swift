@@ -28,8 +28,8 @@ public struct StszBox: Box {
         sampleSize = try r.readUInt32()
         let n = try r.readUInt32()
         if sampleSize == 0 {
-            try r.require(count: UInt64(n), entrySize: 4)
-            entrySizes = try (0..<n).map { _ in try r.readUInt32() }
+            let count = try r.boundedCount(UInt64(n), entrySize: 4, what: "sample sizes")
+            entrySizes = try (0..<count).map { _ in try r.readUInt32() }
         } else {
             sampleCount = n
         }

@@ -26,8 +26,7 @@ public struct SttsBox: Box {
 
     public init(body r: inout ByteReader) throws {
         _ = try r.readVersionFlags()
-        let n = try r.readUInt32()
-        try r.require(count: UInt64(n), entrySize: 8)
+        let n = try r.readCount(entrySize: 8)
         entries = try (0..<n).map { _ in Entry(sampleCount: try r.readUInt32(), sampleDelta: try r.readUInt32()) }
     }
 }

@@ -74,9 +74,9 @@ public struct AvcCBox: Box {
         levelIndication = try r.readUInt8()
         nalUnitLengthSize = (try r.readUInt8() & 0x03) + 1
         guard nalUnitLengthSize != 3 else { throw r.error(.invalidValue, "NAL length size 3") }
-        let spsCount = Int(try r.readUInt8() & 0x1F)
+        let spsCount = try r.boundedCount(UInt64(try r.readUInt8() & 0x1F), entrySize: 2, what: "SPS")
         sequenceParameterSets = try (0..<spsCount).map { _ in try r.readBytes(Int(try r.readUInt16())) }
-        let ppsCount = Int(try r.readUInt8())
+        let ppsCount = try r.boundedCount(UInt64(try r.readUInt8()), entrySize: 2, what: "PPS")
         pictureParameterSets = try (0..<ppsCount).map { _ in try r.readBytes(Int(try r.readUInt16())) }
         trailing = try r.readRest()
     }
