@@ -182,11 +182,17 @@ import Testing
         FuzzEntry.boxReader(bytes)
     }
 
-    /// Zero-size entries count as one byte against what remains: a count at the bound parses, one more does not.
-    @Test func zeroSizeEntriesCountAgainstTheRemainingBytes() throws {
+    /// Sized entries must fit in what remains; zero-size entries (all values from defaults) need no bytes but
+    /// have their own small cap: a count at a bound parses, one more does not.
+    @Test func zeroSizeEntriesHaveTheirOwnCap() throws {
         let reader = ByteReader([UInt8](repeating: 0, count: 100))
-        #expect(try reader.boundedCount(100, entrySize: 0) == 100)
-        #expect(throws: MP4Error.self) { try reader.boundedCount(101, entrySize: 0) }
+        #expect(try reader.boundedCount(1, entrySize: 0) == 1)
+        #expect(try ByteReader([]).boundedCount(UInt64(ByteReader.maxFieldlessEntryCount), entrySize: 0)
+                == ByteReader.maxFieldlessEntryCount)
+        let fieldless = try #require(throws: MP4Error.self) {
+            try reader.boundedCount(UInt64(ByteReader.maxFieldlessEntryCount) + 1, entrySize: 0)
+        }
+        #expect(fieldless.code == .boxTooLarge)
         #expect(try reader.boundedCount(25, entrySize: 4) == 25)
         #expect(throws: MP4Error.self) { try reader.boundedCount(26, entrySize: 4) }
         #expect(throws: MP4Error.self) { try reader.boundedCount(1, entrySize: Int.max) }

@@ -169,17 +169,24 @@ public struct ByteReader: Sendable {
     /// table the reader builds holds more, so no allocation it makes is sized above this many entries.
     public static let maxEntryCount = 1 << 22
 
+    /// The most entries with no encoded fields a count may announce (a `trun` whose samples take every value
+    /// from the `tfhd` defaults, as other muxers write for constant-size audio or one-sample text fragments).
+    /// Such entries occupy no bytes, so the bytes left cannot bound them; this smaller cap does (64 Ki samples
+    /// is over 20 minutes of 48 kHz AAC in one fragment).
+    public static let maxFieldlessEntryCount = 1 << 16
+
     /// The one check every count read from a file goes through before anything is allocated or looped over:
-    /// `count` entries of `entrySize` bytes must fit in the rest of the box, where an entry with no encoded
-    /// fields (a `trun` sample that takes every value from the defaults) still counts as one byte, and
-    /// `count` must not exceed ``maxEntryCount``. Throws `overread` or `boxTooLarge`; returns the count as `Int`.
+    /// `count` entries of `entrySize` bytes must fit in the rest of the box and `count` must not exceed
+    /// ``maxEntryCount``; entries with no encoded fields (`entrySize` 0) are bounded by
+    /// ``maxFieldlessEntryCount`` instead. Throws `overread` or `boxTooLarge`; returns the count as `Int`.
     public func boundedCount(_ count: UInt64, entrySize: Int, what: String = "entries") throws -> Int {
-        let size = UInt64(max(entrySize, 1))
-        guard count <= UInt64(Self.maxEntryCount) else {
-            throw error(.boxTooLarge, "\(count) \(what) exceed the cap of \(Self.maxEntryCount)")
+        let cap = entrySize > 0 ? Self.maxEntryCount : Self.maxFieldlessEntryCount
+        guard count <= UInt64(cap) else {
+            throw error(.boxTooLarge, "\(count) \(what) exceed the cap of \(cap)")
         }
-        // count ≤ 2^22 and size ≤ Int.max, but size may be absurd: compare without multiplying.
-        guard count <= UInt64(remaining) / size else {
+        guard entrySize > 0 else { return Int(count) }
+        // count ≤ 2^22 and entrySize ≤ Int.max, but entrySize may be absurd: compare without multiplying.
+        guard count <= UInt64(remaining) / UInt64(entrySize) else {
             throw error(.overread, "\(count) \(what) of \(entrySize) bytes do not fit in \(remaining) bytes")
         }
         return Int(count)
