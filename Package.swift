@@ -39,9 +39,10 @@ let package = Package(
         // Files, digests, blocking work on threads, locks: the one layer under every module.
         .target(name: "Platform", dependencies: ["CCrypto", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
-        .target(name: "SmoothManifest", dependencies: ["MediaCore", "CCrypto"], swiftSettings: strict),
-        .target(name: "ISOBMFF", dependencies: ["MediaCore"], swiftSettings: strict),
-        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore"],
+        .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
+        .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
+        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore",
+                                                 "Platform", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
             "ISOBMFF", "SmoothManifest",
@@ -52,7 +53,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: strict),
         .target(name: "WatchFolder", dependencies: [
-            "SmoothPack", "SmoothManifest",
+            "SmoothPack", "SmoothManifest", "Platform", .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -70,7 +71,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
         .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "MediaCore"], exclude: ["Golden"],
                     swiftSettings: strict),
-        .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
+        .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore", "Platform"],
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport"],

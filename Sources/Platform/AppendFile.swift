@@ -9,15 +9,34 @@ public final class AppendFile: Sendable {
     /// The path as given.
     public let path: FilePath
 
-    /// Opens `path` for appending, creating it (with `permissions`) when missing (C: `open`).
-    public init(_ path: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead])
-        throws(PlatformError)
+    /// Opens `path` for appending, creating it (with `permissions`) when missing and emptying it first when
+    /// `truncate` (a new output file) (C: `open`).
+    public init(_ path: FilePath, truncate: Bool = false,
+                permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws(PlatformError)
     {
+        var options: FileDescriptor.OpenOptions = [.append, .create, .closeOnExec]
+        if truncate { options.insert(.truncate) }
         let descriptor = try sys("open", path) {
-            try FileDescriptor.open(path, .writeOnly, options: [.append, .create, .closeOnExec], permissions: permissions)
+            try FileDescriptor.open(path, .writeOnly, options: options, permissions: permissions)
         }
         self.path = path
         self.fd = Mutex(descriptor)
+    }
+
+    private init(descriptor: FileDescriptor, path: FilePath) {
+        self.path = path
+        self.fd = Mutex(descriptor)
+    }
+
+    /// Standard output, through a duplicate of its descriptor (C: `dup`), so closing this never closes fd 1.
+    public static func standardOutput() throws(PlatformError) -> AppendFile {
+        let path = FilePath("<stdout>")
+        return AppendFile(descriptor: try sys("dup", path) { try FileDescriptor.standardOutput.duplicate() }, path: path)
+    }
+
+    /// Opens `path` (a string) for appending (see ``init(_:truncate:permissions:)``).
+    public convenience init(path: String, truncate: Bool = false) throws(PlatformError) {
+        try self.init(FilePath(path), truncate: truncate)
     }
 
     deinit {

@@ -196,7 +196,8 @@ public enum FileSystem {
             throw PlatformError(.rejectedPath, function: "atomicWrite", path: path.string)
         }
         let folder = path.removingLastComponent()
-        let temporary = folder.appending(".\(name.string).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // `.tmp-<pid>-…`: the house pattern for work files, which stale-folder sweeps recognise by their pid.
+        let temporary = folder.appending(".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-\(name.string)")
         do throws(PlatformError) {
             let fd = try sys("open", temporary) {
                 try FileDescriptor.open(temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],

@@ -36,6 +36,16 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
         self.detail = detail
     }
 
+    /// Errnos that say "try again later" rather than "this input is bad": disk full or over quota, I/O error,
+    /// temporarily unavailable, out of descriptors, busy.
+    public static let transientErrnos: Set<Errno> = [
+        .noSpace, .ioError, .resourceTemporarilyUnavailable, .diskQuotaExceeded, .tooManyOpenFiles,
+        .tooManyOpenFilesInSystem, .resourceBusy,
+    ]
+
+    /// Whether the failure is one of ``transientErrnos``.
+    public var isTransient: Bool { errno.map(Self.transientErrnos.contains) ?? false }
+
     /// The errno of a failed system call; nil for the other kinds.
     public var errno: Errno? {
         if case .system(let e) = kind { return e }
