@@ -171,7 +171,9 @@ public final class WatchFolderService: Service {
         let now = Date()
         if now >= loop.nextRescan {
             loop.nextRescan = now.addingTimeInterval(configuration.rescan)
-            let found = InboxScanner.candidates(root: paths.inbox)
+            // Walking the inbox blocks on the file system: a thread of its own, not one of the cooperative pool.
+            let inbox = paths.inbox
+            let found = try await Blocking.run("inbox-scan") { _ in InboxScanner.candidates(root: inbox) }
             let present = Set(found.map(\.path))
             loop.known = loop.known.filter { present.contains($0.key) }
             for path in loop.tracker.paths where !present.contains(path) { loop.tracker.forget(path) }
@@ -185,14 +187,22 @@ public final class WatchFolderService: Service {
             }
             guard loop.tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: Date())
             else { continue }
-            if configuration.checkOpenWriters && OpenForWriting.isOpenForWriting(absolute) {
-                logger.debug("still open for writing", metadata: ["source": "\(relative)"])
-                continue
+            // The /proc scan and the fingerprint's reads block: one dedicated thread for both.
+            let checkOpenWriters = configuration.checkOpenWriters
+            let probe = try await Blocking.run("inbox-probe") { _ -> SettledProbe in
+                if checkOpenWriters && OpenForWriting.isOpenForWriting(absolute) { return .openForWriting }
+                do { return .fingerprint(try Fingerprint.compute(path: absolute)) } catch { return .unreadable }
             }
             let fingerprint: Fingerprint
-            do { fingerprint = try Fingerprint.compute(path: absolute) } catch {
+            switch probe {
+            case .openForWriting:
+                logger.debug("still open for writing", metadata: ["source": "\(relative)"])
+                continue
+            case .unreadable:
                 loop.tracker.forget(relative)   // changed while read, or vanished: seen again if it is still there
                 continue
+            case .fingerprint(let f):
+                fingerprint = f
             }
             loop.tracker.forget(relative)
             loop.known[relative] = stat
@@ -200,8 +210,6 @@ public final class WatchFolderService: Service {
         }
     }
 
-    /// A stable file: queue it, or settle a file whose job already ended (a crash between recording and
-    /// moving, a renamed copy, a source kept in place).
     /// Writes a job's event line; a line that cannot be written is logged as an error (the job goes on, and the
     /// store keeps the truth), never dropped silently.
     private func recordEvent(_ job: Job, state: String? = nil) {
@@ -211,6 +219,8 @@ public final class WatchFolderService: Service {
         }
     }
 
+    /// A stable file: queue it, or settle a file whose job already ended (a crash between recording and
+    /// moving, a renamed copy, a source kept in place).
     private func take(_ relative: String, fingerprint: Fingerprint, paths: Paths) async throws {
         switch try await store.enqueue(source: relative, fingerprint: fingerprint, at: Date()) {
         case .created(let job):
@@ -369,6 +379,11 @@ public final class WatchFolderService: Service {
     static func resolve(_ url: URL) -> String {
         let path = url.standardizedFileURL.path
         return (try? FileSystem.realPath(FilePath(path)).string) ?? path
+    }
+
+    /// What a settled file turned out to be, found off the cooperative pool.
+    enum SettledProbe: Sendable {
+        case openForWriting, unreadable, fingerprint(Fingerprint)
     }
 
     /// Paths derived from the inbox and the output root.
