@@ -96,3 +96,21 @@ import Testing
         #expect(error?.function == "rename")
     }
 }
+
+@Suite struct LockFileTests {
+    @Test func secondLockIsRefusedUntilTheFirstIsReleased() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.path.appending("state.lock")
+        var first = try LockFile(path)
+        #expect(first != nil)
+        #expect(try LockFile(path) == nil)
+        first = nil
+        #expect(try LockFile(path) != nil)
+    }
+
+    @Test func lockInMissingFolderNamesOpen() throws {
+        let error = #expect(throws: PlatformError.self) { try LockFile(FilePath("/nonexistent/dir/x.lock")) }
+        #expect(error?.function == "open")
+    }
+}
