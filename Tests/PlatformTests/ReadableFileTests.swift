@@ -70,4 +70,40 @@ import Testing
         #expect(try FileSystem.status(scratch.path.appending("link")).isRegularFile)
         #expect(try FileSystem.realPath(scratch.path.appending("link")) == f)
     }
+
+    /// Reads racing a close either return the right bytes or throw `.closed`: never EBADF, never another file's
+    /// bytes through a reused descriptor.
+    @Test func readsRacingCloseAreRightOrClosed() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let bytes = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        let file = try ReadableFile(try scratch.file("c.bin", bytes))
+        let outcomes = try await withThrowingTaskGroup(of: (ok: Int, closed: Int).self) { group in
+            for t in 0..<4 {
+                group.addTask {
+                    var ok = 0
+                    for i in 0..<2000 {
+                        let offset = (t * 997 + i * 131) % 60000
+                        do {
+                            let got = try file.read(at: Int64(offset), count: 4096)
+                            #expect(got[...] == bytes[offset..<(offset + 4096)])
+                            ok += 1
+                        } catch let error as PlatformError {
+                            #expect(error.kind == .closed)
+                            return (ok, 1)
+                        }
+                    }
+                    return (ok, 0)
+                }
+            }
+            group.addTask {
+                await Task.yield()
+                file.close()
+                return (0, 0)
+            }
+            return try await group.reduce(into: [(ok: Int, closed: Int)]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 5)
+        #expect(throws: PlatformError.self) { try file.read(at: 0, count: 1) }
+    }
 }
