@@ -9,7 +9,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "smoothpack",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization.Mutex
     products: [
         .executable(name: "smoothpack", targets: ["PackagerCLI"]),
         .library(name: "SmoothPack", targets: ["SmoothPack"]),
@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
@@ -35,9 +36,13 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning"], swiftSettings: strict),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "SmoothManifest", dependencies: ["MediaCore", "CCrypto"], swiftSettings: strict),
-        .target(name: "ISOBMFF", dependencies: ["MediaCore"], swiftSettings: strict),
-        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore"],
+        // Files, digests, blocking work on threads, locks: the one layer under every module.
+        .target(name: "Platform", dependencies: ["CCrypto", .product(name: "SystemPackage", package: "swift-system")],
+                swiftSettings: strict),
+        .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
+        .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
+        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore",
+                                                 "Platform", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
             "ISOBMFF", "SmoothManifest",
@@ -48,7 +53,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: strict),
         .target(name: "WatchFolder", dependencies: [
-            "SmoothPack", "SmoothManifest",
+            "SmoothPack", "SmoothManifest", "Platform", .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -61,10 +66,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .target(name: "TestSupport", swiftSettings: strict),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", .product(name: "SystemPackage", package: "swift-system")],
+                    swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
         .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "MediaCore"], exclude: ["Golden"],
                     swiftSettings: strict),
-        .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
+        .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore", "Platform"],
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport"],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SmoothManifest
 import SmoothPack
+import Synchronization
 
 struct EncodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -143,15 +144,19 @@ struct EncodeCommand: AsyncParsableCommand {
     }
 }
 
-/// Live per-source progress on a terminal; plain lines otherwise. Thread-safe.
-final class ProgressDisplay: @unchecked Sendable {
+/// Live per-source progress on a terminal; plain lines otherwise. Thread-safe: events arrive from the encode
+/// threads, and all drawing state lives behind one `Mutex`.
+final class ProgressDisplay: Sendable {
+    private struct State {
+        var rows: [String: (name: String, text: String, started: Date)] = [:]
+        var order: [String] = []
+        var drawnLines = 0
+        var lastDraw = Date.distantPast
+    }
+
     private let enabled: Bool
     private let live: Bool
-    private let lock = NSLock()
-    private var rows: [String: (name: String, text: String, started: Date)] = [:]
-    private var order: [String] = []
-    private var drawnLines = 0
-    private var lastDraw = Date.distantPast
+    private let state = Mutex(State())
 
     init(enabled: Bool, live: Bool) {
         self.enabled = enabled
@@ -160,75 +165,77 @@ final class ProgressDisplay: @unchecked Sendable {
 
     func event(_ event: PackagerEvent) {
         guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        switch event {
-        case .phase(let source, let phase):
-            let key = source.path
-            if rows[key] == nil { order.append(key); rows[key] = (source.lastPathComponent, "", Date()) }
-            rows[key]?.text = phase.rawValue
-            if !live { write("\(source.lastPathComponent): \(phase.rawValue)\n") }
-        case .progress(let source, let fraction, let fps, _):
-            guard let row = rows[source.path] else { return }
-            var text = "encoding"
-            if let fraction {
-                text += String(format: " %3.0f%%", fraction * 100)
-                let elapsed = Date().timeIntervalSince(row.started)
-                if fraction > 0.02 {
-                    let eta = Int(elapsed * (1 - fraction) / fraction)
-                    text += String(format: "  ETA %d:%02d", eta / 60, eta % 60)
+        state.withLock { s in
+            switch event {
+            case .phase(let source, let phase):
+                let key = source.path
+                if s.rows[key] == nil { s.order.append(key); s.rows[key] = (source.lastPathComponent, "", Date()) }
+                s.rows[key]?.text = phase.rawValue
+                if !live { write("\(source.lastPathComponent): \(phase.rawValue)\n") }
+            case .progress(let source, let fraction, let fps, _):
+                guard let row = s.rows[source.path] else { return }
+                var text = "encoding"
+                if let fraction {
+                    text += String(format: " %3.0f%%", fraction * 100)
+                    let elapsed = Date().timeIntervalSince(row.started)
+                    if fraction > 0.02 {
+                        let eta = Int(elapsed * (1 - fraction) / fraction)
+                        text += String(format: "  ETA %d:%02d", eta / 60, eta % 60)
+                    }
                 }
+                if fps > 0 { text += String(format: "  %.0f fps", fps) }
+                s.rows[source.path]?.text = text
+            case .note(let source, let note):
+                if !live { write("\(source.lastPathComponent): \(note)\n") }
             }
-            if fps > 0 { text += String(format: "  %.0f fps", fps) }
-            rows[source.path]?.text = text
-        case .note(let source, let note):
-            if !live { write("\(source.lastPathComponent): \(note)\n") }
+            if live && Date().timeIntervalSince(s.lastDraw) > 0.1 { redraw(&s) }
         }
-        if live && Date().timeIntervalSince(lastDraw) > 0.1 { redraw() }
     }
 
     func finished(_ source: URL, _ result: Result<Presentation, any Error>) {
         guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        rows[source.path] = nil
-        order.removeAll { $0 == source.path }
-        clear()
-        switch result {
-        case .success(let p):
-            let what = p.status == .created ? "created" : "up to date"
-            write("\(what) \(source.lastPathComponent) → \(p.playbackPath)\n")
-        case .failure(let error):
-            let text = error is CancellationError ? "\(source.path): cancelled" : "\(error)"
-            FileHandle.standardError.write(Data("failed \(text)\n".utf8))
+        state.withLock { s in
+            s.rows[source.path] = nil
+            s.order.removeAll { $0 == source.path }
+            clear(&s)
+            switch result {
+            case .success(let p):
+                let what = p.status == .created ? "created" : "up to date"
+                write("\(what) \(source.lastPathComponent) → \(p.playbackPath)\n")
+            case .failure(let error):
+                let text = error is CancellationError ? "\(source.path): cancelled" : "\(error)"
+                FileHandle.standardError.write(Data("failed \(text)\n".utf8))
+            }
+            if live { redraw(&s) }
         }
-        if live { redraw() }
     }
 
     func line(_ text: String) {
         guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        clear()
-        write(text + "\n")
-        if live { redraw() }
+        state.withLock { s in
+            clear(&s)
+            write(text + "\n")
+            if live { redraw(&s) }
+        }
     }
 
     func stop() {
-        lock.lock(); defer { lock.unlock() }
-        clear()
+        state.withLock { s in clear(&s) }
     }
 
-    private func redraw() {
-        clear()
+    private func redraw(_ s: inout State) {
+        clear(&s)
         var text = ""
-        for key in order { if let r = rows[key] { text += "  \(r.name)  \(r.text)\n" } }
+        for key in s.order { if let r = s.rows[key] { text += "  \(r.name)  \(r.text)\n" } }
         FileHandle.standardError.write(Data(text.utf8))
-        drawnLines = order.count
-        lastDraw = Date()
+        s.drawnLines = s.order.count
+        s.lastDraw = Date()
     }
 
-    private func clear() {
-        guard live, drawnLines > 0 else { return }
-        FileHandle.standardError.write(Data(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines).utf8))
-        drawnLines = 0
+    private func clear(_ s: inout State) {
+        guard live, s.drawnLines > 0 else { return }
+        FileHandle.standardError.write(Data(String(repeating: "\u{1B}[1A\u{1B}[2K", count: s.drawnLines).utf8))
+        s.drawnLines = 0
     }
 
     private func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }

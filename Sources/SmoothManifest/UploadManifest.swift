@@ -1,4 +1,5 @@
 public import Foundation
+internal import Platform
 
 /// `upload-manifest.json`: every object of a presentation version with its S3 key, size, checksums and
 /// headers, in upload order (media first, `.ismc`, then `.ism` last so a player never sees a manifest

@@ -1,5 +1,6 @@
 internal import Foundation
-internal import Glibc
+internal import Platform
+internal import SystemPackage
 
 /// The output folder's layout and its atomic publishing: work happens in `<out>/.tmp-<pid>-<random>/`
 /// and the finished folder is renamed to `<out>/<stem>/<version>/` in one `rename(2)`.
@@ -13,27 +14,26 @@ struct OutputFolder {
 
     /// A complete, published presentation holds its upload manifest (written last, before the rename).
     func isPublished(_ stem: String, _ version: String) -> Bool {
-        FileManager.default.fileExists(atPath: presentation(stem, version).appendingPathComponent("upload-manifest.json").path)
+        FileSystem.exists(FilePath(presentation(stem, version).appendingPathComponent("upload-manifest.json").path))
     }
 
     /// A new private work folder.
     func makeWorkFolder() throws -> URL {
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let name = ".tmp-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileSystem.makeDirectories(FilePath(root.path))
+        let name = ".tmp-\(Processes.currentID)-\(UUID().uuidString.prefix(8).lowercased())"
         let url = root.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+        try FileSystem.makeDirectories(FilePath(url.path))
         return url
     }
 
     /// Removes work folders left by processes that no longer run (a crash or `kill -9`).
     func removeStaleWorkFolders() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        let names = (try? FileSystem.entries(of: FilePath(root.path))) ?? []
         for name in names where name.hasPrefix(".tmp-") {
             let parts = name.split(separator: "-")
             guard parts.count >= 3, let pid = Int32(parts[1]) else { continue }
-            if pid == getpid() { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }   // still running
-            try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
+            if pid == Processes.currentID || Processes.isRunning(pid) { continue }
+            try? FileSystem.removeTree(FilePath(root.appendingPathComponent(name).path))
         }
     }
 
@@ -42,38 +42,35 @@ struct OutputFolder {
     /// Moves `work` to `<out>/<stem>/<version>/` atomically. When another run published the same version
     /// first, the work folder is dropped and the existing one stands.
     func publish(_ work: URL, stem: String, version: String) throws -> PublishResult {
-        let target = presentation(stem, version)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if rename(work.path, target.path) == 0 {
-            fsyncDirectory(target.deletingLastPathComponent())
-            return .published
+        let target = FilePath(presentation(stem, version).path)
+        let parent = target.removingLastComponent()
+        try FileSystem.makeDirectories(parent)
+        do {
+            try FileSystem.rename(FilePath(work.path), to: target)
+        } catch {
+            if (error.errno == .directoryNotEmpty || error.errno == .fileExists) && isPublished(stem, version) {
+                try? FileSystem.removeTree(FilePath(work.path))
+                return .alreadyThere
+            }
+            // Leaves no empty <stem>/ behind (fails harmlessly when it is not empty).
+            if (try? FileSystem.entries(of: parent))?.isEmpty == true { try? FileSystem.removeTree(parent) }
+            throw error
         }
-        let code = errno
-        if (code == ENOTEMPTY || code == EEXIST) && isPublished(stem, version) {
-            try? FileManager.default.removeItem(at: work)
-            return .alreadyThere
-        }
-        rmdir(target.deletingLastPathComponent().path)   // leaves no empty <stem>/ behind (fails if not empty)
-        throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        // The rename is durable once its folder is synced; a failure here does not undo the publish.
+        try? FileSystem.fsync(parent)
+        return .published
     }
 
-    /// Writes a small file at the root atomically (temporary name, then rename), if it differs.
+    /// Writes a small file at the root atomically (temporary name, fsync, rename), if it differs.
     func writeRootFile(_ name: String, _ contents: [UInt8]) throws {
-        let target = root.appendingPathComponent(name)
-        if let existing = FileManager.default.contents(atPath: target.path), Array(existing) == contents { return }
-        // Unique per call: several jobs of one process may write the same root file at once.
-        let temporary = root.appendingPathComponent(".tmp-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)")
-        try Data(contents).write(to: temporary)
-        guard rename(temporary.path, target.path) == 0 else {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        let target = FilePath(root.appendingPathComponent(name).path)
+        if let file = try? ReadableFile(target), file.size == Int64(contents.count),
+            (try? file.read(at: 0, count: contents.count)) == contents
+        {
+            return
         }
-    }
-
-    private func fsyncDirectory(_ url: URL) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        // atomicWrite's temporary name is unique per call: several jobs of one process may write it at once.
+        try FileSystem.atomicWrite(contents, to: target)
     }
 }
 

@@ -15,6 +15,9 @@ struct PackageJob {
     /// 95% of it (so 2.002 s GOPs at 29.97 fps and 2 s GOPs both give one GOP per fragment).
     let fragmentDuration: Int64
     let emit: @Sendable (PackagerEvent) -> Void
+    /// Polled between files and between tracks; when it turns true the job throws `CancellationError` and
+    /// leaves nothing behind.
+    var isCancelled: @Sendable () -> Bool = { false }
 
     func run() throws -> Presentation {
         guard let first = inputs.first else {
@@ -34,6 +37,7 @@ struct PackageJob {
         emit(.phase(source: first, .probing))
         var sources: [PreEncodedSource] = []
         for url in inputs {
+            if isCancelled() { throw CancellationError() }
             do { sources.append(try PreEncodedSource(path: url.path)) } catch {
                 throw PipelineError.wrap(error, source: url.path, stage: .probe)
             }
@@ -59,6 +63,7 @@ struct PackageJob {
             var bitrates = Set<Int>()
             for (source, track) in videos {
                 guard case .video(let config) = track.config else { continue }
+                if isCancelled() { throw CancellationError() }
                 let bitrate = Self.unique(Self.nominal(track.bitrate), in: &bitrates)
                 let file = Naming.videoFile(stem, bitrate: bitrate)
                 let index = try mux(source, track, into: work.appendingPathComponent(file), trackID: 1,
@@ -67,6 +72,7 @@ struct PackageJob {
                                             width: config.width, height: config.height, index: index))
             }
             if let (source, track) = audio, case .audio(let config) = track.config {
+                if isCancelled() { throw CancellationError() }
                 let bitrate = Self.nominal(track.bitrate)
                 let file = Naming.audioFile(stem, trackName: "audio", bitrate: bitrate)
                 let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,

@@ -2,6 +2,7 @@ public import Foundation
 public import Planning
 public import SmoothManifest
 internal import FFmpeg
+internal import Platform
 
 /// Which encoding profile a ``Packager`` uses.
 public enum ProfileSelection: Sendable, Equatable {
@@ -94,20 +95,13 @@ public final class Packager: Sendable {
     /// either way nothing partial is left under `outDir`.
     public func encode(source: URL, into outDir: URL,
                        onEvent: @escaping @Sendable (PackagerEvent) -> Void = { _ in }) async throws -> Presentation {
-        let cancelled = CancellationFlag()
-        let job = EncodeJob(source: source.standardizedFileURL, out: OutputFolder(root: outDir.standardizedFileURL),
-                            profile: profile, options: options, emit: onEvent, isCancelled: { cancelled.isSet })
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Presentation, any Error>) in
-                // FFmpeg calls block: the job gets a thread of its own instead of a cooperative-pool thread.
-                let thread = Thread {
-                    continuation.resume(with: Result { try job.run() })
-                }
-                thread.stackSize = 8 << 20
-                thread.start()
-            }
-        } onCancel: {
-            cancelled.set()
+        let (source, out) = (source.standardizedFileURL, OutputFolder(root: outDir.standardizedFileURL))
+        let (profile, options) = (profile, options)
+        // FFmpeg calls block: the job gets a thread of its own instead of a cooperative-pool thread, and polls
+        // the cancellation check between frames.
+        return try await Blocking.run("encode") { check in
+            try EncodeJob(source: source, out: out, profile: profile, options: options, emit: onEvent,
+                          isCancelled: { check.isCancelled }).run()
         }
     }
 
@@ -120,12 +114,11 @@ public final class Packager: Sendable {
         let inputs = files.map(\.standardizedFileURL)
         let stem = name.map { Naming.stem(for: URL(fileURLWithPath: $0 + ".x")) }
             ?? inputs.first.map { Naming.stem(for: $0) } ?? "presentation"
-        let job = PackageJob(inputs: inputs, stem: stem, out: OutputFolder(root: outDir.standardizedFileURL),
-                             options: options, fragmentDuration: Int64(fragmentDuration * 1e7), emit: onEvent)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Presentation, any Error>) in
-            let thread = Thread { continuation.resume(with: Result { try job.run() }) }
-            thread.stackSize = 8 << 20
-            thread.start()
+        let (out, options) = (OutputFolder(root: outDir.standardizedFileURL), options)
+        return try await Blocking.run("package") { check in
+            try PackageJob(inputs: inputs, stem: stem, out: out, options: options,
+                           fragmentDuration: Int64(fragmentDuration * 1e7), emit: onEvent,
+                           isCancelled: { check.isCancelled }).run()
         }
     }
 
@@ -166,10 +159,3 @@ public struct EncodeRun: Sendable {
     public func cancel() { task.cancel() }
 }
 
-/// A flag set from a cancellation handler and polled by the blocking job.
-final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
-}

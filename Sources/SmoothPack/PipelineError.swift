@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Platform
 
 /// Why one source failed, in one line: the file, the stage and the reason.
 public struct PipelineError: Error, Sendable, CustomStringConvertible {
@@ -28,6 +29,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         let transient: Bool
         if let posix = error as? POSIXError {
             transient = [.ENOSPC, .EIO, .EAGAIN, .EDQUOT, .EMFILE, .ENFILE].contains(posix.code)
+        } else if let platform = error as? PlatformError, let errno = platform.errno {
+            transient = PlatformError.transientErrnos.contains(errno)
         } else {
             transient = text.contains("No space left") || text.contains("Input/output error")
         }

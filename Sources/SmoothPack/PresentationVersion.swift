@@ -1,6 +1,7 @@
 internal import Foundation
 internal import Planning
 internal import SmoothManifest
+internal import Platform
 
 /// The `<version>` folder name: a short hash of everything that decides the output, so the same inputs
 /// give the same name (a re-run is a no-op) and changed inputs a new one (CloudFront cannot invalidate

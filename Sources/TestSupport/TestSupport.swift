@@ -1,4 +1,5 @@
 public import Foundation
+internal import Synchronization
 
 /// Helpers shared by the test targets: repository paths, temporary folders, external tools.
 public enum TestPaths {
@@ -63,13 +64,14 @@ public enum External {
         let done = DispatchSemaphore(value: 0)
         let errHandle = err.fileHandleForReading
         DispatchQueue.global().async {
-            errBox.data = errHandle.readDataToEndOfFile()
+            let data = errHandle.readDataToEndOfFile()
+            errBox.data.withLock { $0 = data }
             done.signal()
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         done.wait()
-        let errData = errBox.data
+        let errData = errBox.data.withLock { $0 }
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
     }
@@ -91,8 +93,9 @@ public struct ExternalToolError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
+/// What the stderr reader thread hands back to the waiting caller.
+private final class DataBox: Sendable {
+    let data = Mutex(Data())
 }
 
 extension TestPaths {

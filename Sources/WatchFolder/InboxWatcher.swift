@@ -1,4 +1,6 @@
 internal import Foundation
+internal import Platform
+internal import Synchronization
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -19,12 +21,10 @@ enum WatchSignal: Sendable, Equatable {
 ///
 /// Where inotify is missing or refuses (macOS, some network filesystems, the watch limit reached)
 /// ``start()`` returns false, or a folder goes unwatched, and the periodic rescan still finds everything.
-final class InboxWatcher: @unchecked Sendable {
+final class InboxWatcher: Sendable {
     private let root: String
     private let onSignal: @Sendable (WatchSignal) -> Void
-    private let lock = NSLock()
-    private var stopped = false
-    private var thread: Thread?
+    private let stopped = Atomic<Bool>(false)
 
     /// `root` is the absolute, resolved inbox path. Signals go to `onSignal`, from the watcher's thread.
     init(root: String, onSignal: @escaping @Sendable (WatchSignal) -> Void) {
@@ -32,15 +32,18 @@ final class InboxWatcher: @unchecked Sendable {
         self.onSignal = onSignal
     }
 
-    /// Starts watching. False when inotify is not available here.
+    /// Starts watching. False when inotify is not available here (or no thread could be started).
     func start() -> Bool {
         #if os(Linux)
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { return false }
-        let thread = Thread { [self] in loop(fd: fd) }
-        thread.name = "smoothpack.inotify"
-        lock.withLock { self.thread = thread }
-        thread.start()
+        do {
+            // The loop blocks in poll(2): a thread of its own, never one of the cooperative pool.
+            try Blocking.startThread(name: "smoothpack.inotify", stackSize: 1 << 20) { [self] in loop(fd: fd) }
+        } catch {
+            close(fd)
+            return false
+        }
         return true
         #else
         return false
@@ -49,10 +52,10 @@ final class InboxWatcher: @unchecked Sendable {
 
     /// Stops the thread within about a quarter of a second.
     func stop() {
-        lock.withLock { stopped = true }
+        stopped.store(true, ordering: .releasing)
     }
 
-    private var isStopped: Bool { lock.withLock { stopped } }
+    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     #if os(Linux)
     private func loop(fd: Int32) {

@@ -1,5 +1,7 @@
 public import Foundation
 internal import SmoothManifest
+internal import Platform
+internal import SystemPackage
 
 /// Where a job is in its life: `queued → running → done | failed`, with `running → queued` for a retry,
 /// an interrupted run (crash, shutdown) or a cancelled one.
@@ -45,17 +47,17 @@ public struct Fingerprint: Sendable, Hashable, Codable, CustomStringConvertible 
     /// meanwhile (else the file is still being written and this throws ``FileChangedError``).
     public static func compute(path: String) throws -> Fingerprint {
         let before = try FileStat(path: path)
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
+        let file = try ReadableFile(path: path)
+        defer { file.close() }
+        // Reads are bounded by the size taken at open: a file that grew since hashes as it was, and the
+        // stat below notices the change.
+        let size = min(before.size, file.size)
         var hash = SHA256()
         hash.update(Array("size \(before.size)\n".utf8))
-        let head = try handle.read(upToCount: edgeLength) ?? Data()
-        hash.update(Array(head))
-        if before.size > Int64(edgeLength) {
-            let tailStart = max(Int64(edgeLength), before.size - Int64(edgeLength))
-            try handle.seek(toOffset: UInt64(tailStart))
-            let tail = try handle.read(upToCount: edgeLength) ?? Data()
-            hash.update(Array(tail))
+        hash.update(try file.read(at: 0, count: Int(min(Int64(edgeLength), size))))
+        if size > Int64(edgeLength) {
+            let tailStart = max(Int64(edgeLength), size - Int64(edgeLength))
+            hash.update(try file.read(at: tailStart, count: Int(size - tailStart)))
         }
         let after = try FileStat(path: path)
         guard after == before else { throw FileChangedError(path: path) }
@@ -85,19 +87,13 @@ public struct FileStat: Sendable, Equatable {
     }
 
     /// `lstat`s `path` (symbolic links are not followed: a link is neither a regular file nor a folder).
+    /// Throws the platform layer's error (`lstat(<path>) failed: …`).
     public init(path: String) throws {
-        var st = stat()
-        guard lstat(path, &st) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-        size = Int64(st.st_size)
-        #if canImport(Darwin)
-        modificationTime = Int64(st.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(st.st_mtimespec.tv_nsec)
-        #else
-        modificationTime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        #endif
-        isRegularFile = (st.st_mode & S_IFMT) == S_IFREG
-        isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        let st = try FileSystem.status(FilePath(path), followSymlinks: false)
+        size = st.size
+        modificationTime = st.modificationNanoseconds
+        isRegularFile = st.isRegularFile
+        isDirectory = st.isDirectory
     }
 }
 

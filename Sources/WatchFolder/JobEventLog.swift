@@ -1,7 +1,5 @@
 public import Foundation
-#if canImport(Glibc)
-internal import Glibc
-#endif
+internal import Platform
 
 /// One line of the `--events` log: a job's state change.
 public struct JobEvent: Sendable, Equatable, Codable {
@@ -21,8 +19,9 @@ public struct JobEvent: Sendable, Equatable, Codable {
 
 /// Writes one JSON line per job state change to a file (appending) or standard output.
 ///
-/// Each line goes out in one `write(2)` on an `O_APPEND` descriptor, so lines from a crashed run are whole
-/// and a restarted daemon appends after them.
+/// Each line goes out in one write on an `O_APPEND` descriptor (the platform layer's `AppendFile`), so lines
+/// from a crashed run are whole and a restarted daemon appends after them. A line that cannot be written is
+/// an error for the caller to report, never silently dropped.
 public final class JobEventLog: Sendable {
     /// Where the lines go.
     public enum Destination: Sendable, Equatable {
@@ -31,50 +30,27 @@ public final class JobEventLog: Sendable {
         case file(String)
     }
 
-    private let descriptor: Int32?
-    private let closeOnDeinit: Bool
-    private let lock = NSLock()
+    private let file: AppendFile?
 
     public init(_ destination: Destination) throws {
         switch destination {
-        case .none:
-            descriptor = nil
-            closeOnDeinit = false
-        case .standardOutput:
-            descriptor = STDOUT_FILENO
-            closeOnDeinit = false
-        case .file(let path):
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            descriptor = fd
-            closeOnDeinit = true
+        case .none: file = nil
+        case .standardOutput: file = try AppendFile.standardOutput()
+        case .file(let path): file = try AppendFile(path: path)
         }
     }
 
-    deinit {
-        if closeOnDeinit, let descriptor { close(descriptor) }
-    }
-
-    /// Records `job` as it is now (`state` overrides the job's own state, for `discarded`).
-    public func record(_ job: Job, state: String? = nil, at now: Date = Date()) {
-        guard let descriptor else { return }
+    /// Records `job` as it is now (`state` overrides the job's own state, for `discarded`). Throws when the
+    /// line cannot be encoded or written (disk full, I/O error), naming the file.
+    public func record(_ job: Job, state: String? = nil, at now: Date = Date()) throws {
+        guard let file else { return }
         let event = JobEvent(time: Self.format(now), job: job.id, source: job.source, state: state ?? job.state.rawValue,
                              attempt: job.attempts, error: job.error, playbackPath: job.playbackPath)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var data = try? encoder.encode(event) else { return }
+        var data = try encoder.encode(event)
         data.append(0x0A)
-        lock.lock()
-        defer { lock.unlock() }
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        try file.append(data)
     }
 
     static func format(_ date: Date) -> String {

@@ -1,8 +1,7 @@
 public import Foundation
 internal import GRDB
-#if canImport(Glibc)
-internal import Glibc
-#endif
+internal import Platform
+internal import SystemPackage
 
 /// The ``JobStore`` in an SQLite file, through GRDB.
 ///
@@ -11,7 +10,8 @@ internal import Glibc
 /// column is `UNIQUE`: a file's contents can be queued only once, whatever its name.
 public final class SQLiteJobStore: JobStore {
     private let pool: DatabasePool
-    private let lockDescriptor: Int32?
+    /// Held while the store lives; the kernel drops it when the process dies.
+    private let lock: LockFile?
     /// The database file.
     public let path: String
 
@@ -25,15 +25,10 @@ public final class SQLiteJobStore: JobStore {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         if exclusive {
-            let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                close(fd)
-                throw JobStoreError.locked(path: path)
-            }
-            lockDescriptor = fd
+            guard let lock = try LockFile(FilePath(path + ".lock")) else { throw JobStoreError.locked(path: path) }
+            self.lock = lock
         } else {
-            lockDescriptor = nil
+            lock = nil
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -41,17 +36,9 @@ public final class SQLiteJobStore: JobStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)   // DatabasePool always uses WAL
-            try Self.migrator.migrate(pool)
-        } catch {
-            if let lockDescriptor { close(lockDescriptor) }
-            throw error
-        }
-    }
-
-    deinit {
-        if let lockDescriptor { close(lockDescriptor) }
+        // On failure the lock is released with the half-made store.
+        pool = try DatabasePool(path: path, configuration: configuration)   // DatabasePool always uses WAL
+        try Self.migrator.migrate(pool)
     }
 
     private static var migrator: DatabaseMigrator {

@@ -1,5 +1,6 @@
 public import Foundation
 public import SmoothPack
+internal import Platform
 
 /// What the daemon needs from an encode.
 public struct EncodedSource: Sendable, Equatable {
@@ -52,6 +53,9 @@ public enum FailureKind: Sendable, Equatable {
         if error is CancellationError { return .cancelled }
         if let pipeline = error as? PipelineError {
             return pipeline.isTransient || pipeline.stage == .publish ? .transient : .permanent
+        }
+        if let platform = error as? PlatformError, platform.errno != nil {
+            return platform.isTransient ? .transient : .permanent
         }
         if let posix = error as? POSIXError {
             return [.ENOSPC, .EIO, .EAGAIN, .EDQUOT, .EMFILE, .ENFILE, .EBUSY].contains(posix.code) ? .transient : .permanent

@@ -1,7 +1,9 @@
 internal import Foundation
 public import Logging
 public import ServiceLifecycle
+internal import Platform
 internal import SmoothPack
+internal import SystemPackage
 
 /// The watch-folder daemon as a `Service`: finds complete files in the inbox, queues each one once in the
 /// ``JobStore``, encodes up to ``WatchConfiguration/jobs`` at a time and files the sources away.
@@ -50,7 +52,7 @@ public final class WatchFolderService: Service {
         Packager.removeStaleWorkFolders(in: outURL)
         for job in interrupted {
             logger.notice("requeued interrupted job", metadata: ["job": "\(job.id)", "source": "\(job.source)"])
-            events.record(job)
+            self.recordEvent(job)
             Packager.removeStaleWorkFolders(in: paths.outFolder(for: job.source))
         }
 
@@ -114,7 +116,7 @@ public final class WatchFolderService: Service {
                     }
                     try await findWork(&loop, paths: paths)
                     while loop.running.count < configuration.jobs, let job = try await store.claimNext(at: Date()) {
-                        events.record(job)
+                        self.recordEvent(job)
                         logger.info("running", metadata: ["job": "\(job.id)", "source": "\(job.source)",
                                                            "attempt": "\(job.attempts)"])
                         loop.running.insert(job.id)
@@ -169,7 +171,9 @@ public final class WatchFolderService: Service {
         let now = Date()
         if now >= loop.nextRescan {
             loop.nextRescan = now.addingTimeInterval(configuration.rescan)
-            let found = InboxScanner.candidates(root: paths.inbox)
+            // Walking the inbox blocks on the file system: a thread of its own, not one of the cooperative pool.
+            let inbox = paths.inbox
+            let found = try await Blocking.run("inbox-scan") { _ in InboxScanner.candidates(root: inbox) }
             let present = Set(found.map(\.path))
             loop.known = loop.known.filter { present.contains($0.key) }
             for path in loop.tracker.paths where !present.contains(path) { loop.tracker.forget(path) }
@@ -183,18 +187,35 @@ public final class WatchFolderService: Service {
             }
             guard loop.tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: Date())
             else { continue }
-            if configuration.checkOpenWriters && OpenForWriting.isOpenForWriting(absolute) {
-                logger.debug("still open for writing", metadata: ["source": "\(relative)"])
-                continue
+            // The /proc scan and the fingerprint's reads block: one dedicated thread for both.
+            let checkOpenWriters = configuration.checkOpenWriters
+            let probe = try await Blocking.run("inbox-probe") { _ -> SettledProbe in
+                if checkOpenWriters && OpenForWriting.isOpenForWriting(absolute) { return .openForWriting }
+                do { return .fingerprint(try Fingerprint.compute(path: absolute)) } catch { return .unreadable }
             }
             let fingerprint: Fingerprint
-            do { fingerprint = try Fingerprint.compute(path: absolute) } catch {
+            switch probe {
+            case .openForWriting:
+                logger.debug("still open for writing", metadata: ["source": "\(relative)"])
+                continue
+            case .unreadable:
                 loop.tracker.forget(relative)   // changed while read, or vanished: seen again if it is still there
                 continue
+            case .fingerprint(let f):
+                fingerprint = f
             }
             loop.tracker.forget(relative)
             loop.known[relative] = stat
             try await take(relative, fingerprint: fingerprint, paths: paths)
+        }
+    }
+
+    /// Writes a job's event line; a line that cannot be written is logged as an error (the job goes on, and the
+    /// store keeps the truth), never dropped silently.
+    private func recordEvent(_ job: Job, state: String? = nil) {
+        do { try events.record(job, state: state) } catch {
+            logger.error("cannot write job event", metadata: ["job": "\(job.id)", "source": "\(job.source)",
+                                                             "error": "\(error)"])
         }
     }
 
@@ -204,7 +225,7 @@ public final class WatchFolderService: Service {
         switch try await store.enqueue(source: relative, fingerprint: fingerprint, at: Date()) {
         case .created(let job):
             logger.info("queued", metadata: ["job": "\(job.id)", "source": "\(relative)"])
-            events.record(job)
+            self.recordEvent(job)
         case .existing(let job):
             switch job.state {
             case .queued, .running:
@@ -231,7 +252,7 @@ public final class WatchFolderService: Service {
             logger.warning("source vanished or changed before its run; discarded",
                            metadata: ["job": "\(job.id)", "source": "\(job.source)"])
             await bookkeeping { try await self.store.discard(id: job.id) }
-            events.record(job, state: "discarded")
+            self.recordEvent(job, state: "discarded")
             return
         }
         let outFolder = paths.outFolder(for: job.source)
@@ -243,7 +264,7 @@ public final class WatchFolderService: Service {
             guard let done = await bookkeeping({
                 try await self.store.complete(id: job.id, outputPrefix: prefix, playbackPath: playback, at: Date())
             }) else { return }
-            events.record(done)
+            self.recordEvent(done)
             logger.notice("done", metadata: ["job": "\(job.id)", "source": "\(job.source)", "playbackPath": "\(playback)",
                                              "created": "\(encoded.created)"])
             finishSource(job.source, paths: paths)
@@ -259,7 +280,7 @@ public final class WatchFolderService: Service {
             guard let queued = await bookkeeping({
                 try await self.store.requeue(id: job.id, error: nil, notBefore: nil, refundAttempt: true, at: Date())
             }) else { return }
-            events.record(queued)
+            self.recordEvent(queued)
             logger.notice("cancelled by shutdown; left queued", metadata: ["job": "\(job.id)", "source": "\(job.source)"])
         case .transient where job.attempts < configuration.maxAttempts:
             let delay = configuration.backoff(afterAttempts: job.attempts)
@@ -267,7 +288,7 @@ public final class WatchFolderService: Service {
                 try await self.store.requeue(id: job.id, error: text, notBefore: Date().addingTimeInterval(delay),
                                              refundAttempt: false, at: Date())
             }) else { return }
-            events.record(queued)
+            self.recordEvent(queued)
             logger.warning("transient failure; will retry", metadata: [
                 "job": "\(job.id)", "source": "\(job.source)", "attempt": "\(job.attempts)",
                 "retryIn": "\(delay)s", "error": "\(text)",
@@ -275,7 +296,7 @@ public final class WatchFolderService: Service {
         case .transient, .permanent:
             guard let failed = await bookkeeping({ try await self.store.fail(id: job.id, error: text, at: Date()) })
             else { return }
-            events.record(failed)
+            self.recordEvent(failed)
             logger.error("failed", metadata: ["job": "\(job.id)", "source": "\(job.source)",
                                               "attempts": "\(job.attempts)", "error": "\(text)"])
             moveToFailed(job.source, job: failed, paths: paths)
@@ -354,11 +375,15 @@ public final class WatchFolderService: Service {
         return candidate
     }
 
+    /// `realpath(3)` of `url` (through the platform layer); the standardized path when it cannot be resolved.
     static func resolve(_ url: URL) -> String {
         let path = url.standardizedFileURL.path
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        return (try? FileSystem.realPath(FilePath(path)).string) ?? path
+    }
+
+    /// What a settled file turned out to be, found off the cooperative pool.
+    enum SettledProbe: Sendable {
+        case openForWriting, unreadable, fingerprint(Fingerprint)
     }
 
     /// Paths derived from the inbox and the output root.

@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func fileSourceReportsMissingFiles() {
-        #expect(throws: MP4Error.self) { try FileSource(path: "/nonexistent/x.ismv") }
+        #expect(throws: PlatformError.self) { try FileSource(path: "/nonexistent/x.ismv") }
         #expect(IsmvChecker.check(path: "/nonexistent/x.ismv").count == 1)
     }
 }

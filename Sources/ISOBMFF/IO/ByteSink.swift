@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    internal import Glibc
-#elseif canImport(Darwin)
-    internal import Darwin
-#endif
-
 /// Where the fragmenter writes: a file (``FileSink``) or memory (``MemorySink``). Writes are
 /// sequential; the fragmenter never seeks back.
 public protocol ByteSink: AnyObject {
@@ -34,35 +28,33 @@ public final class CountingSink: ByteSink {
     public func flush() throws {}
 }
 
-/// A small buffered file writer (`open`/`write(2)`): small writes (box headers, moofs, small samples)
-/// are gathered in a fixed buffer; writes at least as large as the buffer go straight to the file.
+/// A small buffered file writer on the platform layer's ``Platform/AppendFile``: small writes (box headers,
+/// moofs, small samples) are gathered in a fixed buffer; writes at least as large as the buffer go straight to
+/// the file. Failures are `MP4Error.io` with the platform error's text (C function, path, errno).
 public final class FileSink: ByteSink {
-    private var fd: Int32
+    private var file: AppendFile?
     private var buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     /// The path as given.
     public let path: String
 
-    /// Creates or truncates `path`. Throws `MP4Error.io` with the errno text.
+    /// Creates or truncates `path`.
     public init(path: String, bufferSize: Int = 1 << 20) throws {
         precondition(bufferSize > 0, "FileSink needs a buffer")
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MP4Error(code: .io, box: "    ", detail: "open \(path): \(errnoText())") }
-        self.fd = fd
+        do { file = try AppendFile(path: path, truncate: true) } catch {
+            throw MP4Error(code: .io, box: "    ", detail: error.description)
+        }
         self.path = path
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
     }
 
     deinit {
-        if fd >= 0 {
-            _ = try? flush()
-            posixClose(fd)
-        }
+        if file != nil { _ = try? close() }
         buffer.deallocate()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard fd >= 0 else { throw MP4Error(code: .io, box: "    ", detail: "\(path) is closed") }
+        guard file != nil else { throw MP4Error(code: .io, box: "    ", detail: "\(path) is closed") }
         if used + bytes.count > buffer.count { try flush() }
         if bytes.count >= buffer.count {
             try writeAll(bytes)
@@ -81,24 +73,21 @@ public final class FileSink: ByteSink {
 
     /// Flushes and closes the file; further writes throw.
     public func close() throws {
-        guard fd >= 0 else { return }
-        defer {
-            posixClose(fd)
-            fd = -1
+        guard let file else { return }
+        defer { self.file = nil }
+        do {
+            try flush()
+            try file.close()
+        } catch {
+            _ = try? file.close()
+            throw error
         }
-        try flush()
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let base = bytes.baseAddress else { return }
-        var done = 0
-        while done < bytes.count {
-            let n = posixWrite(fd, base + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MP4Error(code: .io, box: "    ", detail: "write \(path): \(errnoText())")
-            }
-            done += n
+        guard let file else { throw MP4Error(code: .io, box: "    ", detail: "\(path) is closed") }
+        do throws(PlatformError) { try file.append(bytes) } catch {
+            throw MP4Error(code: .io, box: "    ", detail: error.description)
         }
     }
 }

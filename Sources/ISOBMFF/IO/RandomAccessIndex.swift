@@ -21,7 +21,7 @@ public struct RandomAccessIndex: Sendable, Equatable {
                 code: .truncated, box: "mfro", path: "mfra/mfro", offset: 0, detail: "file of \(source.size) bytes")
         }
         let mfroOffset = source.size - 16
-        let mfro = try MfroBox.decode(try source.read(at: mfroOffset, count: 16), fileOffset: mfroOffset)
+        let mfro = try MfroBox.decode(try source.readBytes(at: mfroOffset, count: 16), fileOffset: mfroOffset)
         let size = Int64(mfro.mfraSize)
         guard size >= 24, size <= source.size else {
             throw MP4Error(

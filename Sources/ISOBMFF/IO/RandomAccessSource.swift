@@ -1,103 +1,36 @@
-#if canImport(Glibc)
-    internal import Glibc
-#elseif canImport(Darwin)
-    internal import Darwin
-#endif
+// The positional-read protocol, `MemorySource` and the file behind them live in the platform layer; ISOBMFF's
+// public API is written in terms of them, so its clients see them without importing Platform themselves.
+@_exported public import Platform
 
-/// Positional reads from a file or buffer: the origin server reads `mfra` from the end of a
-/// multi-GB file and then one fragment's byte range, never the whole file.
-public protocol RandomAccessSource {
-    /// Total size in bytes.
-    var size: Int64 { get }
-    /// Exactly `count` bytes at `offset`; throws `MP4Error.truncated` past the end.
-    func read(at offset: Int64, count: Int) throws -> [UInt8]
-}
+/// A read-only file read with `pread(2)` (the platform layer's ``Platform/ReadableFile``). The old name,
+/// kept for callers; errors are ``Platform/PlatformError`` naming `open`/`pread` and the path.
+public typealias FileSource = ReadableFile
 
-/// An in-memory ``RandomAccessSource`` (tests, small files).
-public struct MemorySource: RandomAccessSource, Sendable {
-    public let bytes: [UInt8]
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    public var size: Int64 { Int64(bytes.count) }
-    public func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        guard offset >= 0, count >= 0, offset <= size, Int64(count) <= size - offset else {
-            throw MP4Error(
-                code: .truncated, box: "    ", offset: offset,
-                detail: "read of \(count) bytes past the end of \(size) bytes")
+extension MP4Error {
+    /// A platform read failure as the readers report it: a range outside the source is `.truncated`,
+    /// anything else `.io`, with the platform error's text as detail.
+    init(reading error: any Error, offset: Int64) {
+        if let e = error as? MP4Error {
+            self = e
+        } else if let e = error as? PlatformError, e.kind == .outOfBounds || e.kind == .truncated {
+            self.init(code: .truncated, box: "    ", offset: offset, detail: e.description)
+        } else {
+            self.init(code: .io, box: "    ", offset: offset, detail: "\(error)")
         }
-        return Array(bytes[Int(offset)..<(Int(offset) + count)])
     }
 }
-
-/// A read-only file read with `pread(2)`. Safe to share between threads: it holds only the
-/// descriptor and the size taken at open, and `pread` does not move a shared file position.
-public final class FileSource: RandomAccessSource, @unchecked Sendable {
-    private let fd: Int32
-    public let size: Int64
-    /// The path as given.
-    public let path: String
-
-    /// Opens `path` for reading; throws `MP4Error.io` with the errno text.
-    public init(path: String) throws {
-        self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MP4Error(code: .io, box: "    ", detail: "open \(path): \(errnoText())") }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let text = errnoText()
-            close(fd)
-            throw MP4Error(code: .io, box: "    ", detail: "fstat \(path): \(text)")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw MP4Error(code: .io, box: "    ", detail: "\(path) is not a regular file")
-        }
-        self.fd = fd
-        self.size = Int64(st.st_size)
-    }
-
-    deinit { close(fd) }
-
-    public func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        guard offset >= 0, count >= 0, offset <= size, Int64(count) <= size - offset else {
-            throw MP4Error(
-                code: .truncated, box: "    ", offset: offset,
-                detail: "read of \(count) bytes past the end of \(size) bytes")
-        }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try out.withUnsafeMutableBytes { buf in
-            guard let base = buf.baseAddress else { return }  // count == 0
-            while done < count {
-                let n = pread(fd, base + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw MP4Error(
-                        code: .io, box: "    ", offset: offset + Int64(done), detail: "pread: \(errnoText())")
-                }
-                if n == 0 {
-                    throw MP4Error(code: .truncated, box: "    ", offset: offset + Int64(done), detail: "file shrank")
-                }
-                done += n
-            }
-        }
-        return out
-    }
-}
-
-func errnoText() -> String { String(cString: strerror(errno)) + " (\(errno))" }
-
-/// `close(2)`, callable from types that declare their own `close()`.
-func posixClose(_ fd: Int32) { _ = close(fd) }
-
-/// `write(2)`, callable from types that declare their own `write`.
-func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buf, count) }
 
 extension RandomAccessSource {
     /// The header of the box starting at `offset` (a top-level box of the file).
     public func boxHeader(at offset: Int64) throws -> BoxHeader {
         let n = Int(min(32, max(0, size - offset)))
-        let bytes = try read(at: offset, count: n)
+        let bytes = try readBytes(at: offset, count: n)
         return try BoxHeader.parse(bytes, at: 0, offset: offset, available: size - offset, path: "", topLevel: true)
+    }
+
+    /// Exactly `count` bytes at `offset`, with a failure reported as ``MP4Error`` (`.truncated` past the end).
+    func readBytes(at offset: Int64, count: Int) throws(MP4Error) -> [UInt8] {
+        do { return try read(at: offset, count: count) } catch { throw MP4Error(reading: error, offset: offset) }
     }
 
     /// The headers of all top-level boxes, found by hopping from header to header (small reads only).
@@ -120,6 +53,6 @@ extension RandomAccessSource {
                 code: .boxTooLarge, box: header.type, path: header.displayName, offset: header.offset,
                 detail: "\(header.size) bytes exceeds the \(limit)-byte read limit")
         }
-        return ByteReader(try read(at: header.offset, count: Int(header.size)), fileOffset: header.offset)
+        return ByteReader(try readBytes(at: header.offset, count: Int(header.size)), fileOffset: header.offset)
     }
 }

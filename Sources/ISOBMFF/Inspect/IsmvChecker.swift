@@ -170,7 +170,7 @@ public enum IsmvChecker {
             }
             let start = h.offset + Int64(trun.dataOffset ?? 0)
             if firstSize > 0, firstSize <= 64 << 20, start >= 0, start + firstSize <= source.size {
-                let types = NALUnits.types(try source.read(at: start, count: Int(firstSize)))
+                let types = NALUnits.types(try source.readBytes(at: start, count: Int(firstSize)))
                 if !types.contains(5) { fail("first sample has no IDR NAL unit (types \(types))") }
             } else {
                 fail("first sample (\(firstSize) bytes at \(start)) lies outside the file")

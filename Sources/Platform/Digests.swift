@@ -1,10 +1,14 @@
+public import SystemPackage
 internal import CCrypto
 
 /// A streaming digest over OpenSSL's EVP interface (`EVP_DigestInit_ex`, `EVP_DigestUpdate`,
 /// `EVP_DigestFinal_ex`). A value type: a copy continues independently (copy on write, `EVP_MD_CTX_copy_ex`).
-struct EVPDigest: @unchecked Sendable {
+struct EVPDigest: Sendable {
     /// Owns an `EVP_MD_CTX`. C: `EVP_MD_CTX_new` / `EVP_MD_CTX_free`.
-    private final class Context {
+    /// `@unchecked Sendable`: the context is only mutated through `EVPDigest`'s mutating methods, which first
+    /// copy it unless uniquely referenced (copy on write), so no two threads ever touch one context. A Mutex
+    /// would not help: the pointer itself is what cannot be declared Sendable.
+    private final class Context: @unchecked Sendable {
         let raw: OpaquePointer
         init(_ md: OpaquePointer) {
             // Allocation or initialisation fails only when out of memory or when OpenSSL lacks the
@@ -93,4 +97,69 @@ public struct MD5: Sendable {
 
     /// The 16-byte digest; call once.
     public mutating func finalize() -> [UInt8] { digest.finalize() }
+}
+
+/// Whole-file digests and the text forms digests travel in.
+public enum Digests {
+    /// Read size of ``file(at:chunkSize:)`` (4 MiB): memory stays bounded whatever the file size.
+    public static let defaultChunkSize = 4 << 20
+
+    /// SHA-256 and MD5 of the file at `path` and its size, in one streaming pass of `chunkSize` reads
+    /// (C: `open`, `read`).
+    public static func file(at path: FilePath, chunkSize: Int = defaultChunkSize)
+        throws(PlatformError) -> (sha256: [UInt8], md5: [UInt8], size: Int64)
+    {
+        precondition(chunkSize > 0, "chunk size must be positive")
+        let fd = try sys("open", path) { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) }
+        defer { _ = try? fd.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var sha = SHA256()
+        var md5 = MD5()
+        var size: Int64 = 0
+        while true {
+            let n = try sys("read", path) { try fd.read(into: buffer) }
+            if n == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+            sha.update(chunk)
+            md5.update(chunk)
+            size += Int64(n)
+        }
+        return (sha.finalize(), md5.finalize(), size)
+    }
+
+    private static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let base64Alphabet: [UInt8] =
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Lower-case hex, the `sha256sum` spelling.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(lowerDigits[Int(b >> 4)])
+            out.append(lowerDigits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Standard base64 with `=` padding (RFC 4648 §4), the spelling of S3's `Content-MD5`.
+    public static func base64(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var out: [UInt8] = []
+        out.reserveCapacity((input.count + 2) / 3 * 4)
+        var i = 0
+        while i < input.count {
+            let b0 = UInt32(input[i])
+            let b1 = i + 1 < input.count ? UInt32(input[i + 1]) : 0
+            let b2 = i + 2 < input.count ? UInt32(input[i + 2]) : 0
+            let v = b0 << 16 | b1 << 8 | b2
+            out.append(base64Alphabet[Int(v >> 18 & 0x3F)])
+            out.append(base64Alphabet[Int(v >> 12 & 0x3F)])
+            out.append(i + 1 < input.count ? base64Alphabet[Int(v >> 6 & 0x3F)] : UInt8(ascii: "="))
+            out.append(i + 2 < input.count ? base64Alphabet[Int(v & 0x3F)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

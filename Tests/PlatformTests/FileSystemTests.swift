@@ -1,0 +1,116 @@
+import Foundation
+import Platform
+import SystemPackage
+import Testing
+
+@Suite struct FileSystemTests {
+    @Test func atomicWriteCreatesAndReplacesLeavingNoTemporaries() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let target = scratch.path.appending("out.json")
+        try FileSystem.atomicWrite(Array("first".utf8), to: target)
+        #expect(try ReadableFile(target).read(at: 0, count: 5) == Array("first".utf8))
+        try FileSystem.atomicWrite(Array("second!".utf8), to: target)
+        let file = try ReadableFile(target)
+        #expect(try file.read(at: 0, count: Int(file.size)) == Array("second!".utf8))
+        #expect(try FileSystem.entries(of: scratch.path) == ["out.json"])
+    }
+
+    @Test func atomicWriteIntoMissingFolderThrowsAndLeavesNothing() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let error = #expect(throws: PlatformError.self) {
+            try FileSystem.atomicWrite([1, 2, 3], to: scratch.path.appending("missing/out.bin"))
+        }
+        #expect(error?.function == "open")
+        #expect(error?.errno == .noSuchFileOrDirectory)
+        #expect(try FileSystem.entries(of: scratch.path) == [])
+    }
+
+    @Test func appendFileAppendsAndReportsClosed() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.path.appending("log.jsonl")
+        let log = try AppendFile(path)
+        try log.append("one\n")
+        try log.append(Array("two\n".utf8))
+        try log.sync()
+        try AppendFile(path).append("three\n")  // a second writer appends too, never overwrites
+        try log.close()
+        try log.close()
+        let error = #expect(throws: PlatformError.self) { try log.append("four\n") }
+        #expect(error?.kind == .closed)
+        let file = try ReadableFile(path)
+        #expect(String(decoding: try file.read(at: 0, count: Int(file.size)), as: UTF8.self) == "one\ntwo\nthree\n")
+    }
+
+    @Test func appendFileOpenFailureNamesOpen() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let error = #expect(throws: PlatformError.self) { try AppendFile(scratch.path.appending("no/such/log")) }
+        #expect(error?.function == "open")
+        #expect(error?.errno == .noSuchFileOrDirectory)
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full (Linux)"))
+    func appendFileWriteFailureThrows() throws {
+        let full = try AppendFile(FilePath("/dev/full"))
+        let error = #expect(throws: PlatformError.self) { try full.append("a line that cannot be written\n") }
+        #expect(error?.function == "write")
+        #expect(error?.errno == .noSpace)
+    }
+
+    @Test func walkIsSortedAndDoesNotFollowSymlinks() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try scratch.file("b.ismv", [1, 2])
+        _ = try scratch.file("a/z.txt", [1])
+        _ = try scratch.file("a/y/x.bin", [])
+        _ = try scratch.file(".hidden", [9])
+        _ = try scratch.directory("loop")
+        try scratch.symlink("loop/back", to: "..")
+        let entries = try FileSystem.walk(scratch.path)
+        #expect(entries.map(\.relativePath) == ["a", "a/y", "a/y/x.bin", "a/z.txt", "b.ismv", "loop", "loop/back"])
+        #expect(entries.map(\.kind) == [.directory, .directory, .file, .file, .file, .directory, .symlink])
+        #expect(entries.first { $0.relativePath == "b.ismv" }?.size == 2)
+        #expect(try FileSystem.walk(scratch.path, includeHidden: true).first?.relativePath == ".hidden")
+    }
+
+    @Test func renameMakeDirectoriesRemoveTree() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let deep = scratch.path.appending("w/x/y")
+        try FileSystem.makeDirectories(deep)
+        try FileSystem.makeDirectories(deep)
+        _ = try scratch.file("w/x/y/f", [1])
+        try FileSystem.rename(scratch.path.appending("w"), to: scratch.path.appending("v"))
+        #expect(try FileSystem.entries(of: scratch.path) == ["v"])
+        try FileSystem.fsync(scratch.path.appending("v/x/y/f"))
+        try FileSystem.fsync(scratch.path)
+        try FileSystem.removeTree(scratch.path.appending("v"))
+        try FileSystem.removeTree(scratch.path.appending("v"))  // missing is fine
+        #expect(try FileSystem.entries(of: scratch.path) == [])
+        let error = #expect(throws: PlatformError.self) {
+            try FileSystem.rename(scratch.path.appending("nope"), to: scratch.path.appending("x"))
+        }
+        #expect(error?.function == "rename")
+    }
+}
+
+@Suite struct LockFileTests {
+    @Test func secondLockIsRefusedUntilTheFirstIsReleased() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.path.appending("state.lock")
+        var first = try LockFile(path)
+        #expect(first != nil)
+        #expect(try LockFile(path) == nil)
+        first = nil
+        #expect(try LockFile(path) != nil)
+    }
+
+    @Test func lockInMissingFolderNamesOpen() throws {
+        let error = #expect(throws: PlatformError.self) { try LockFile(FilePath("/nonexistent/dir/x.lock")) }
+        #expect(error?.function == "open")
+    }
+}
