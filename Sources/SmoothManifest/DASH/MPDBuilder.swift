@@ -101,24 +101,14 @@ public struct MPDBuilder: Sendable {
             children: representations)
     }
 
-    /// `SegmentList` with the init range, the timeline (runs of equal durations coded with `r`) and
-    /// one `SegmentURL` per fragment. Ranges are inclusive (`first-last`) as in HTTP.
+    /// `SegmentList` with the init range, the timeline and one `SegmentURL` per fragment. Ranges are
+    /// inclusive (`first-last`) as in HTTP. The timeline has one `S` per fragment, never `r`: GStreamer's
+    /// dashdemux (1.22) pairs the n-th `S` element with the n-th `SegmentURL`, so a repeat count makes
+    /// it fetch the first segments again and never the last ones.
     func segmentList(_ t: SegmentedTrack) -> XMLWriter.Element {
         let file = RelativeURI.encode(t.track.source)
-        var timeline: [XMLWriter.Element] = []
-        var i = 0
-        let f = t.track.fragments
-        while i < f.count {
-            var j = i
-            while j + 1 < f.count && f[j + 1].duration == f[i].duration && f[j + 1].time == f[j].end { j += 1 }
-            timeline.append(
-                .init(
-                    "S",
-                    [
-                        .init("t", "\(f[i].time)"), .init("d", "\(f[i].duration)"),
-                        .init("r", j > i ? "\(j - i)" : nil),
-                    ]))
-            i = j + 1
+        let timeline: [XMLWriter.Element] = t.track.fragments.map {
+            .init("S", [.init("t", "\($0.time)"), .init("d", "\($0.duration)")])
         }
         var children: [XMLWriter.Element] = [
             .init("Initialization", [.init("sourceURL", file), .init("range", Self.range(t.initialization))]),
