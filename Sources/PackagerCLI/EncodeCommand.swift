@@ -36,14 +36,14 @@ struct EncodeCommand: AsyncParsableCommand {
     @Flag(help: "Scan folders recursively.")
     var recursive = false
 
+    @Option(help: "Manifests to write: smooth,dash,hls (default all three; smooth is always written).")
+    var formats = "smooth,dash,hls"
+
     @Flag(help: "Print one JSON document at the end instead of text.")
     var json = false
 
     @Option(help: "Client manifest version: 2.0 (default, widest support) or 2.2 (adds r repeat coding).")
     var manifestVersion = "2.0"
-
-    @Option(help: "Manifests to write: smooth,dash,hls (default all three; smooth is always written).")
-    var formats = "smooth,dash,hls"
 
     @Option(name: .customLong("allow-domain"), help: "Domain allowed by clientaccesspolicy.xml/crossdomain.xml (repeatable; default *).")
     var allowedDomains: [String] = []
