@@ -38,6 +38,9 @@ struct EncodeCommand: AsyncParsableCommand {
     @Flag(help: "Scan folders recursively.")
     var recursive = false
 
+    @Option(help: "Manifests to write: smooth,dash,hls (default all three; smooth is always written).")
+    var formats = "smooth,dash,hls"
+
     @Flag(help: "Print one JSON document at the end instead of text.")
     var json = false
 
@@ -82,6 +85,7 @@ struct EncodeCommand: AsyncParsableCommand {
         _ = try limits()
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if !["2.0", "2.2"].contains(manifestVersion) { throw ValidationError("--manifest-version is 2.0 or 2.2") }
+        _ = try EncodeCommand.parseFormats(formats)
         if inputs.isEmpty { throw ValidationError("give at least one source file or folder") }
     }
 
@@ -89,7 +93,7 @@ struct EncodeCommand: AsyncParsableCommand {
         let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
-                                      limits: try limits())
+                                      limits: try limits(), formats: try Self.parseFormats(formats))
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)
@@ -273,5 +277,15 @@ enum JSONReport {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(Document(presentations: sources, skipped: skipped))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension EncodeCommand {
+    /// `--formats` as a set, or a ValidationError naming the bad word.
+    static func parseFormats(_ text: String) throws -> Set<StreamingFormat> {
+        switch StreamingFormat.parseList(text) {
+        case .success(let f): return f
+        case .failure(let e): throw ValidationError("--formats: \(e)")
+        }
     }
 }

@@ -33,6 +33,9 @@ struct PackageCommand: AsyncParsableCommand {
     @Option(help: "Client manifest version: 2.0 or 2.2.")
     var manifestVersion = "2.0"
 
+    @Option(help: "Manifests to write: smooth,dash,hls (default all three; smooth is always written).")
+    var formats = "smooth,dash,hls"
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -40,11 +43,13 @@ struct PackageCommand: AsyncParsableCommand {
         if files.isEmpty { throw ValidationError("give at least one encoded file") }
         if !(0.5...20).contains(fragmentDuration) { throw ValidationError("--fragment-duration must be between 0.5 and 20") }
         if !["2.0", "2.2"].contains(manifestVersion) { throw ValidationError("--manifest-version is 2.0 or 2.2") }
+        _ = try EncodeCommand.parseFormats(formats)
         for f in files where !FileManager.default.fileExists(atPath: f) { throw ValidationError("\(f): no such file") }
     }
 
     func run() async throws {
-        let options = PackagerOptions(manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0)
+        let options = PackagerOptions(manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
+                                      formats: try EncodeCommand.parseFormats(formats))
         let packager = try Packager(profile: .named("default"), options: options)
         let source = URL(fileURLWithPath: files[0])
         do {

@@ -57,13 +57,16 @@ public struct UploadManifest: Codable, Sendable, Equatable {
     public static let fileName = "upload-manifest.json"
 
     /// `Content-Type` by extension: `.ism`/`.ismc`/`.xml` → `text/xml`, `.ismv` → `video/mp4`,
-    /// `.isma` → `audio/mp4`, `.json` → `application/json`, anything else `application/octet-stream`.
+    /// `.isma` → `audio/mp4`, `.json` → `application/json`, `.mpd` → `application/dash+xml`,
+    /// `.m3u8` → `application/vnd.apple.mpegurl`, anything else `application/octet-stream`.
     public static func contentType(forFileName name: String) -> String {
         switch fileExtension(name) {
         case "ism", "ismc", "xml": "text/xml"
         case "ismv": "video/mp4"
         case "isma": "audio/mp4"
         case "json": "application/json"
+        case "mpd": "application/dash+xml"
+        case "m3u8": "application/vnd.apple.mpegurl"
         default: "application/octet-stream"
         }
     }

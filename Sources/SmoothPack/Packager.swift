@@ -27,9 +27,13 @@ public struct PackagerOptions: Sendable, Equatable {
     /// The root of the distribution, where the policy files go; nil means the folder given to `encode`.
     /// The watch daemon, which mirrors inbox subfolders under `<out>`, sets it to `<out>`.
     public var distributionRoot: URL?
+    /// Manifests written beside the media files (default all three; Smooth is always written).
+    public var formats: Set<StreamingFormat>
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
-                allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil) {
+                allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil,
+                formats: Set<StreamingFormat> = Set(StreamingFormat.allCases)) {
+        self.formats = formats.union([.smooth])
         self.profilesDirectory = profilesDirectory
         self.manifestVersion = manifestVersion
         self.allowedDomains = allowedDomains

@@ -25,6 +25,7 @@ enum PresentationAssembler {
         let path = source.path
         var tracks: [ManifestTrack] = []
         var outputs: [RenditionOutput] = []
+        var segmented: [SegmentedTrack] = []
         for w in written {
             let index = w.index
             let fragments = index.fragments.map { FragmentTiming(time: $0.time, duration: $0.duration) }
@@ -33,6 +34,7 @@ enum PresentationAssembler {
             tracks.append(ManifestTrack(kind: w.kind, bitrate: w.bitrate, source: w.file, trackID: Int(index.trackID),
                                         trackName: w.trackName, language: w.language, codec: index.codec,
                                         fragments: fragments))
+            segmented.append(StreamingManifests.segmented(tracks[tracks.count - 1], index))
             outputs.append(RenditionOutput(kind: w.kind == .video ? .video : .audio, file: w.file, bitrate: w.bitrate,
                                            measuredBitrate: measured, width: w.width, height: w.height,
                                            trackName: w.trackName ?? w.kind.rawValue, language: w.language,
@@ -49,6 +51,7 @@ enum PresentationAssembler {
             for file in manifests.files {
                 try Data(file.contents).write(to: work.appendingPathComponent(file.name))
             }
+            try StreamingManifests.write(segmented, stem: stem, formats: options.formats, to: work)
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }

@@ -21,6 +21,7 @@ enum PresentationVersion {
             smoothpack \(SmoothPackInfo.version)
             \(salt)
             manifest: \(options.manifestVersion == .v2_2 ? "2.2" : "2.0")
+            formats: \(StreamingFormat.allCases.filter(options.formats.contains).map(\.rawValue).joined(separator: ","))
 
             """
         hash.update(Array(header.utf8))

@@ -53,9 +53,31 @@ import Testing
             #expect(Int64(trun.dataOffset ?? 0) == frag.moofSize + 8)
             #expect(Int64(trun.totalDuration) == frag.duration)
             #expect(moof.trafs[0].tfxd == TfxdBox(time: UInt64(frag.time), duration: UInt64(frag.duration)))
+            #expect(moof.trafs[0].tfdt == TfdtBox(baseMediaDecodeTime: UInt64(frag.time)))
             #expect(try source.fragmentRange(moofOffset: frag.moofOffset) == frag.byteRange)
         }
         #expect(try FragmentIndex.read(from: source) == index)
+    }
+
+    /// Without a tfdt a traf fails the checker (DASH/HLS players need it); a version-0 tfdt reads back.
+    @Test func tfdtIsRequiredAndReadsBothVersions() throws {
+        let (bytes, index) = try Synthetic.isma(frames: 8, perFragment: 4)
+        let frag = index.fragments[1]
+        var moof = try MoofBox.decode(Array(bytes[Int(frag.moofOffset)..<Int(frag.moofOffset + frag.moofSize)]))
+        #expect(moof.trafs[0].tfdt?.baseMediaDecodeTime == UInt64(frag.time))
+        moof.trafs[0].tfdt = nil
+        moof.trafs[0].truns[0].dataOffset = Int32(try moof.encoded().count + 8)
+        let rebuilt =
+            Array(bytes[0..<Int(frag.moofOffset)]) + (try moof.encoded())
+            + Array(bytes[Int(frag.moofOffset + frag.moofSize)...])
+        #expect(IsmvChecker.check(MemorySource(rebuilt)).contains { $0.message.contains("traf has no tfdt") })
+        var w = ByteWriter(capacity: 16)
+        try w.fullBox("tfdt") { w in
+            w.write(UInt32(1234))
+            return VersionFlags(version: 0, flags: 0)
+        }
+        #expect(try TfdtBox.decode(w.bytes) == TfdtBox(baseMediaDecodeTime: 1234))
+        #expect(try TfdtBox(baseMediaDecodeTime: 1 << 40).encoded().count == 20)
     }
 
     @Test func videoTrunCarriesSignedOffsetsAndFirstSampleFlags() throws {
@@ -71,8 +93,8 @@ import Testing
                 -400_000, 800_000, -400_000, -400_000,
             ])
         #expect(
-            Array(bytes[Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 8..<Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 12])
-                == [1, 0, 0x0B, 0x05])  // trun version 1, flags 0xB05
+            Array(bytes[Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 20 + 8..<Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 20 + 12])
+                == [1, 0, 0x0B, 0x05])  // after tfhd(20) and tfdt(20): trun version 1, flags 0xB05
     }
 
     @Test func fileSinkWritesTheSameBytesAsMemory() throws {

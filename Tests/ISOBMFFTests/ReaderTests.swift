@@ -68,7 +68,7 @@ import Testing
 
     @Test func errorsCarryPathAndOffset() throws {
         var (bytes, index) = try Synthetic.ismv()
-        let trunOffset = Int(index.fragments[0].moofOffset) + 8 + 16 + 8 + 20
+        let trunOffset = Int(index.fragments[0].moofOffset) + 8 + 16 + 8 + 20 + 20  // after tfhd and tfdt
         bytes[trunOffset + 15] = 0xFF  // sample_count low byte → far more samples than the box holds
         do {
             _ = try FragmentIndex.read(from: MemorySource(bytes))

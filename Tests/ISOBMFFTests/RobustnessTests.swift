@@ -57,18 +57,28 @@ import Testing
     @Test func checkerFlagsDamage() throws {
         let (bytes, index) = try Synthetic.ismv(frames: 20, gop: 10)
         // tfxd time of the second fragment:
-        // moof header + mfhd(16) + traf header(8) + tfhd(20) + trun + uuid header(24) + version/flags(4)
+        // moof header + mfhd(16) + traf header(8) + tfhd(20) + tfdt(20) + trun + uuid header(24) + version/flags(4)
         let frag = index.fragments[1]
         var damaged = bytes
         let moof = try MoofBox.decode(Array(bytes[Int(frag.moofOffset)..<Int(frag.moofOffset + frag.moofSize)]))
         let trunSize = try moof.trafs[0].truns[0].encoded().count
-        let tfxdTime = Int(frag.moofOffset) + 8 + 16 + 8 + 20 + trunSize + 24 + 4
+        let tfxdTime = Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 20 + trunSize + 24 + 4
         damaged[tfxdTime + 7] ^= 1
         let violations = IsmvChecker.check(MemorySource(damaged))
         #expect(violations.contains { $0.message.contains("tfxd time") && $0.offset == frag.moofOffset })
+        #expect(!violations.contains { $0.message.contains("tfdt") })
+        // tfdt baseMediaDecodeTime (after its header and version/flags) of the second fragment
+        var badTfdt = bytes
+        let tfdtTime = Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 8 + 4
+        #expect(Array(bytes[(tfdtTime - 12)..<(tfdtTime - 4)]) == [0, 0, 0, 20] + Array("tfdt".utf8))
+        #expect(bytes[tfdtTime - 4] == 1)  // version 1
+        badTfdt[tfdtTime + 7] ^= 1
+        let tfdtViolations = IsmvChecker.check(MemorySource(badTfdt))
+        #expect(tfdtViolations.contains { $0.message.contains("tfdt time") && $0.offset == frag.moofOffset })
+        #expect(!tfdtViolations.contains { $0.message.contains("tfxd") })
         // first sample flags of the second fragment made non-sync
         var nonSync = bytes
-        let firstFlags = Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 8 + 4 + 4 + 4
+        let firstFlags = Int(frag.moofOffset) + 8 + 16 + 8 + 20 + 20 + 8 + 4 + 4 + 4
         nonSync[firstFlags + 1] = 0x01
         #expect(IsmvChecker.check(MemorySource(nonSync)).contains { $0.message.contains("sync") })
         // an IDR turned into a non-IDR slice

@@ -7,7 +7,8 @@ public import MediaCore
 ///
 /// Cutting (format sheet §7.1, §7.2): video fragments start at a sync sample once the open fragment
 /// reaches the policy's minimum duration; audio fragments hold a fixed number of AAC frames. Fragment
-/// `t` is the first sample's decode time and `d` the sum of its durations; tfxd and tfra carry them.
+/// `t` is the first sample's decode time and `d` the sum of its durations; tfxd and tfra carry them,
+/// and each traf's version-1 `tfdt` carries `t` again for DASH/HLS players.
 ///
 /// Not thread-safe: feed it from one task.
 public final class Fragmenter {
@@ -146,7 +147,11 @@ public final class Fragmenter {
         let tfxd = TfxdBox(time: UInt64(first.decodeTime), duration: UInt64(openDuration))
         var moof = MoofBox(
             mfhd: MfhdBox(sequenceNumber: sequenceNumber),
-            trafs: [TrafBox(tfhd: tfhd, truns: [trun], tfxd: tfxd)])
+            trafs: [
+                TrafBox(
+                    tfhd: tfhd, tfdt: TfdtBox(baseMediaDecodeTime: UInt64(first.decodeTime)), truns: [trun],
+                    tfxd: tfxd)
+            ])
         let draftSize = try moof.encoded().count
         moof.trafs[0].truns[0].dataOffset = Int32(draftSize + 8)
         let moofBytes = try moof.encoded()

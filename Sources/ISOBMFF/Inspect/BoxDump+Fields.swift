@@ -120,6 +120,8 @@ extension BoxDump {
                             return .object(o)
                         })))
             return f
+        case TfdtBox.type:
+            return [DumpField("baseMediaDecodeTime", u(try TfdtBox.decode(header: h, body: body).baseMediaDecodeTime))]
         case TfxdBox.type where h.uuid == .tfxd:
             let b = try TfxdBox.decode(header: h, body: body)
             return [DumpField("time", u(b.time)), DumpField("duration", u(b.duration))]

@@ -2,7 +2,7 @@ internal import MediaCore
 
 /// Verifies a `.ismv`/`.isma` against the muxer self-checks of format sheet §8 (and the layout of §1):
 /// 10 MHz mdhd, one traf and one trun per moof, no tfhd base-data-offset, tfxd present with
-/// time == running time and duration == trun duration sum, video fragments starting with a sync flag and
+/// time == running time and duration == trun duration sum, tfdt present with time == running time, video fragments starting with a sync flag and
 /// an IDR NAL unit, `data_offset == moof.size + 8`, mdat right after its moof and as large as its samples,
 /// tfra entries pointing at real moofs with the right times, and `mfro` last with the `mfra` size.
 /// Reading stops at the first structural error, which is reported as a violation.
@@ -160,6 +160,13 @@ public enum IsmvChecker {
             if tfxd.duration != total { fail("tfxd duration \(tfxd.duration), trun durations add up to \(total)") }
         } else {
             fail("traf has no tfxd")
+        }
+        if let tfdt = traf.tfdt {
+            if tfdt.baseMediaDecodeTime != track.runningTime {
+                fail("tfdt time \(tfdt.baseMediaDecodeTime), expected running time \(track.runningTime)")
+            }
+        } else {
+            fail("traf has no tfdt")
         }
         track.moofs[h.offset] = track.runningTime
         track.runningTime += total

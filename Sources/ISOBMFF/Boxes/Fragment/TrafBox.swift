@@ -1,14 +1,17 @@
-/// 'traf' Track Fragment box — ISO/IEC 14496-12 §8.8.6; format sheet §1.5: `tfhd`, exactly one
-/// `trun`, then the PIFF `tfxd` uuid box. No `tfdt`, `sdtp`, `saio`/`saiz`.
+/// 'traf' Track Fragment box — ISO/IEC 14496-12 §8.8.6; format sheet §1.5: `tfhd`, a version-1
+/// `tfdt`, exactly one `trun`, then the PIFF `tfxd` uuid box. No `sdtp`, `saio`/`saiz`.
 public struct TrafBox: Box {
     public static let type: FourCC = "traf"
     public var tfhd: TfhdBox
     /// Normally exactly one (format sheet §6.2 item 9); a list so that other files can be checked.
     public var truns: [TrunBox]
     public var tfxd: TfxdBox?
+    /// The fragment's decode time for DASH/HLS players (same value as `tfxd.time`).
+    public var tfdt: TfdtBox?
 
-    public init(tfhd: TfhdBox, truns: [TrunBox], tfxd: TfxdBox?) {
+    public init(tfhd: TfhdBox, tfdt: TfdtBox? = nil, truns: [TrunBox], tfxd: TfxdBox?) {
         self.tfhd = tfhd
+        self.tfdt = tfdt
         self.truns = truns
         self.tfxd = tfxd
     }
@@ -16,6 +19,7 @@ public struct TrafBox: Box {
     public func write(to w: inout ByteWriter) throws {
         try w.box(Self.type) { w in
             try tfhd.write(to: &w)
+            try tfdt?.write(to: &w)
             for t in truns { try t.write(to: &w) }
             try tfxd?.write(to: &w)
         }
@@ -24,6 +28,7 @@ public struct TrafBox: Box {
     public init(body r: inout ByteReader) throws {
         let children = try r.children()
         tfhd = try r.required(TfhdBox.self, in: children)
+        tfdt = try r.optional(TfdtBox.self, in: children)
         truns = try r.all(TrunBox.self, in: children)
         tfxd = try r.optional(TfxdBox.self, in: children)
     }
