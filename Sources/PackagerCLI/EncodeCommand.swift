@@ -10,8 +10,9 @@ struct EncodeCommand: AsyncParsableCommand {
         abstract: "Encode sources into Smooth Streaming presentations ready for S3 + CloudFront.",
         discussion: """
             Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video rung, one \
-            .isma per audio track and upload-manifest.json; <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
-            at the root. <version> is a hash of the source bytes, the profile and smoothpack's version: re-running \
+            .isma per audio track, <stem>.mpd (DASH) and <stem>.m3u8 plus one .m3u8 per media file (HLS) over byte \
+            ranges of the same media files (--formats), and upload-manifest.json; <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
+            at the root. <version> is a hash of the source bytes, the profile, the manifest options and smoothpack's version: re-running \
             unchanged inputs is a no-op, changed inputs get a new folder (CloudFront cannot invalidate Smooth \
             Streaming objects).
 
