@@ -35,7 +35,7 @@ enum OriginFiles {
     }
 
     /// `stat(2)` (follows symlinks); nil when the path does not exist or cannot be read.
-    static func identity(_ path: String) -> FileIdentity? { try? Platform.FileSystem.status(FilePath(path)) }
+    static func status(_ path: FilePath) -> FileIdentity? { try? Platform.FileSystem.status(path) }
 
     /// `realpath(3)`; nil if the path does not exist.
     static func realPath(_ path: String) -> String? { (try? Platform.FileSystem.realPath(FilePath(path)))?.string }

@@ -61,6 +61,12 @@ public struct OriginResponder: HTTPResponder {
             // Routed on the raw target; every route's middleware answers the parse failure.
             return try await router.respond(to: request, context: context)
         }
+        // Without escapes the raw segments are the decoded ones: route the request as it came.
+        if received.utf8.first == UInt8(ascii: "/"),
+            !received.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "#") })
+        {
+            return try await router.respond(to: request, context: context)
+        }
         var head = request.head
         head.path = path.routingPath
         return try await router.respond(to: Request(head: head, body: request.body), context: context)

@@ -17,20 +17,16 @@ internal import NIOCore
 /// the answer is looked for first: a handler whose path is not what its route expects (a nested `.ism`
 /// segment, a split-tree folder) answers through the general resolver, so routing never changes an answer.
 ///
-/// Middleware, outermost first: access log, HEAD (no body on any answer), CORS (headers on every response,
-/// preflight 204), errors to statuses (never 500), methods (405), the target's parse failure (414/400/404),
-/// static fallback.
+/// Middleware, outermost first: access log, CORS (headers on every response, preflight 204), statuses (the
+/// target's refusal 414/400/404, 405, errors to statuses but never 500, HEAD without body), static fallback.
 public enum OriginRoutes {
     /// The router for `origin`; access-log lines and unexpected failures go to `logger`.
     public static func router(origin: SmoothOrigin, logger: Logger) -> Router<OriginRequestContext> {
         let router = Router(context: OriginRequestContext.self)
         let responder = PayloadResponder(origin: origin, logger: logger)
         router.add(middleware: AccessLogMiddleware(logger: logger))
-        router.add(middleware: HeadMiddleware())
         router.add(middleware: OriginCORSMiddleware(allowOrigin: origin.configuration.corsOrigin))
-        router.add(middleware: ErrorStatusMiddleware(logger: logger))
-        router.add(middleware: MethodMiddleware())
-        router.add(middleware: TargetMiddleware())
+        router.add(middleware: StatusMiddleware(logger: logger))
         router.add(middleware: StaticFallbackMiddleware(responder: responder))
         for folders in ["", "**/"] {
             for method in [HTTPRequest.Method.get, .head] {
@@ -83,19 +79,6 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 }
 
-/// `HEAD`: the headers a `GET` would get, no body (error answers included).
-struct HeadMiddleware: RouterMiddleware {
-    typealias Context = OriginRequestContext
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let response = try await next(request, context)
-        guard request.method == .head else { return response }
-        return Response(status: response.status, headers: response.headers, body: ResponseBody())
-    }
-}
-
 /// CORS as browser players behind a CDN need it: `Access-Control-Allow-Origin` and `-Expose-Headers` on every
 /// response, with or without an `Origin` header (a CDN caches one answer for every client), `Vary: Origin` for
 /// a specific origin, and every `OPTIONS` answered as a preflight (204). Hummingbird's `CORSMiddleware` adds
@@ -128,16 +111,33 @@ struct OriginCORSMiddleware: RouterMiddleware {
     }
 }
 
-/// Every failure becomes its status: ``OriginError`` by its case, Hummingbird's own 404; anything else (it
-/// should not happen) 502, logged. Never 500.
-struct ErrorStatusMiddleware: RouterMiddleware {
+/// What every answer passes through after CORS: the target's refusal by ``RequestPath`` (414/400/404, whichever
+/// route its raw spelling matched), methods other than `GET`/`HEAD` (405 with `Allow`; `OPTIONS` is the CORS
+/// preflight, answered before this), every failure as its status (``OriginError`` by its case, Hummingbird's
+/// own 404; anything else, which should not happen, 502 and logged: never 500), and `HEAD` answers without a
+/// body (error answers included).
+struct StatusMiddleware: RouterMiddleware {
     typealias Context = OriginRequestContext
     let logger: Logger
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let response = await answer(request, context: context, next: next)
+        guard request.method == .head else { return response }
+        return Response(status: response.status, headers: response.headers, body: ResponseBody())
+    }
+
+    private func answer(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async -> Response {
+        guard request.method == .get || request.method == .head else {
+            var response = OriginRoutes.plain(.methodNotAllowed)
+            response.headers[.allow] = OriginRoutes.allowedMethods
+            return response
+        }
         do {
+            _ = try context.path()
             return try await next(request, context)
         } catch let error as OriginError {
             let status: HTTPResponse.Status =
@@ -155,35 +155,6 @@ struct ErrorStatusMiddleware: RouterMiddleware {
             logger.error("\(request.method.rawValue) \(context.receivedTarget.prefix(300)) failed: \(error)")
             return OriginRoutes.plain(.badGateway)
         }
-    }
-}
-
-/// `GET` and `HEAD` only (`OPTIONS` is the CORS preflight, answered before this); others 405 with `Allow`.
-struct MethodMiddleware: RouterMiddleware {
-    typealias Context = OriginRequestContext
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        guard request.method == .get || request.method == .head else {
-            var response = OriginRoutes.plain(.methodNotAllowed)
-            response.headers[.allow] = OriginRoutes.allowedMethods
-            return response
-        }
-        return try await next(request, context)
-    }
-}
-
-/// A target ``RequestPath`` refused (too long, bad escapes, dot segments, …) is answered with that refusal,
-/// whichever route its raw spelling matched.
-struct TargetMiddleware: RouterMiddleware {
-    typealias Context = OriginRequestContext
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        _ = try context.path()
-        return try await next(request, context)
     }
 }
 

@@ -218,6 +218,10 @@ public final class SmoothOrigin: Sendable {
         let now = ContinuousClock.now
         let cached = presentations.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
+        if let cached, cached.stillCurrent() {
+            presentations.set(cached.refreshed(now), for: relative)
+            return try cached.value.get()
+        }
         let path: FilePath
         let id: FileIdentity
         switch OriginFiles.locate(relative, under: confined) {
@@ -296,7 +300,8 @@ public final class SmoothOrigin: Sendable {
             relativePath: relative, directory: directory, manifest: manifest, clientManifestPath: clientPath,
             clientManifestBytes: ByteBuffer(bytes: clientBytes), clientIdentity: clientIdentity)
         return Cached(
-            value: .success(p), identities: [identity, clientIdentity], dependencies: [clientPath], checkedAt: now)
+            value: .success(p), identities: [identity, clientIdentity], dependencies: [clientPath], checkedAt: now,
+            resolved: [path, clientReal])
     }
 
     /// Finds the fragment a request names: track through the `.ism`, time through the file's `tfra`.
@@ -332,6 +337,10 @@ public final class SmoothOrigin: Sendable {
         let now = ContinuousClock.now
         let cached = mediaFiles.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
+        if let cached, cached.stillCurrent() {
+            mediaFiles.set(cached.refreshed(now), for: relative)
+            return try cached.value.get()
+        }
         let located = OriginFiles.locate(relative, under: confined)
         if case .outside = located {
             mediaFiles.removeValue(for: relative)
@@ -364,7 +373,7 @@ public final class SmoothOrigin: Sendable {
             let index = try RandomAccessIndex.load(from: source)
             return Cached(
                 value: .success(MediaFile(path: relative, source: source, identity: identity, index: index)),
-                identities: [identity], dependencies: [], checkedAt: now)
+                identities: [identity], dependencies: [], checkedAt: now, resolved: [path])
         } catch {
             return Cached(
                 value: .failure(.badGateway("\(relative): \(error)")), identities: [identity], dependencies: [],
@@ -436,6 +445,18 @@ struct Cached<T: Sendable>: Sendable {
     /// Further files the value was built from (the `.ismc` of an `.ism`).
     var dependencies: [String]
     var checkedAt: ContinuousClock.Instant
+    /// The resolved paths (under the root) the identities were taken from, when all are known (loaded values).
+    var resolved: [FilePath] = []
+
+    /// Whether a `stat` of each resolved path still gives the identity it was loaded with: then the value is
+    /// current without resolving the paths again. A path whose component was replaced (by a symlink
+    /// leading elsewhere too) stats differently and fails this check, so confinement is checked again on reload.
+    func stillCurrent() -> Bool {
+        guard !resolved.isEmpty, resolved.count == identities.count else { return false }
+        return zip(resolved, identities).allSatisfy { path, id in
+            id != nil && OriginFiles.status(path) == id
+        }
+    }
 
     func refreshed(_ now: ContinuousClock.Instant) -> Self {
         var c = self
