@@ -11,7 +11,9 @@ internal import NIOPosix
 enum FileWork {
     /// Runs `body` on the thread pool and returns its result; a pool that is shut down answers
     /// ``OriginError/io(_:)`` (502, should it ever reach a response).
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws(OriginError) -> T) async throws(OriginError) -> T {
+    static func run<T: Sendable>(
+        _ body: @escaping @Sendable () throws(OriginError) -> T
+    ) async throws(OriginError) -> T {
         let result: Result<T, OriginError>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { () -> Result<T, OriginError> in

@@ -35,7 +35,8 @@ public enum OriginRoutes {
                     try await responder.response(try await origin.manifest(try context.path()), for: request)
                 }
                 for noun in ["Fragments(*", "FragmentInfo(*"] {
-                    router.on(RouterPath(stringLiteral: folders + "{stem}.ism/QualityLevels(*/" + noun), method: method) {
+                    let path = RouterPath(stringLiteral: folders + "{stem}.ism/QualityLevels(*/" + noun)
+                    router.on(path, method: method) {
                         request, context in
                         try await responder.response(try await origin.fragment(try context.path()), for: request)
                     }

@@ -160,7 +160,8 @@ public final class SmoothOrigin: Sendable {
             let cached = mediaFiles.value(for: Self.join(p.directory, track.src)),
             ContinuousClock.now - cached.checkedAt < configuration.revalidateAfter,
             case .success(let media) = cached.value,
-            let entry = media.index.entry(trackID: UInt32(truncatingIfNeeded: track.trackID), time: UInt64(request.time)),
+            let entry = media.index.entry(
+                trackID: UInt32(truncatingIfNeeded: track.trackID), time: UInt64(request.time)),
             let range = media.knownRange(moofOffset: Int64(truncatingIfNeeded: entry.moofOffset))
         else { return nil }
         return fragmentPayload(FragmentLocation(media: media, range: range))
@@ -258,8 +259,9 @@ public final class SmoothOrigin: Sendable {
         return id
     }
 
-    private func loadPresentation(relative: String, path: FilePath, identity: FileIdentity) -> Cached<LoadedPresentation>
-    {
+    private func loadPresentation(
+        relative: String, path: FilePath, identity: FileIdentity
+    ) -> Cached<LoadedPresentation> {
         let now = ContinuousClock.now
         func fail(_ e: OriginError, _ deps: [String] = []) -> Cached<LoadedPresentation> {
             Cached(
