@@ -45,11 +45,12 @@ let package = Package(
                                                  "Platform", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
-            "ISOBMFF", "SmoothManifest",
+            "ISOBMFF", "SmoothManifest", "Platform",
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: strict),
         .target(name: "WatchFolder", dependencies: [

@@ -1,18 +1,12 @@
-#if canImport(Glibc)
-    internal import Glibc
-#elseif canImport(Darwin)
-    internal import Darwin
-#endif
+internal import ISOBMFF
+internal import Platform
+internal import SystemPackage
 
-/// What identifies one version of a file: when any of these changes, cached parses of it are stale.
-struct FileIdentity: Hashable, Sendable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modificationNanoseconds: Int64
-    var isRegularFile: Bool
-    var isDirectory: Bool
+/// What identifies one version of a file (device, inode, size, mtime, type): when any of these changes,
+/// cached parses of it are stale. The platform layer's `stat(2)` result.
+typealias FileIdentity = FileStatus
 
+extension FileStatus {
     /// A strong ETag body for a byte range of this file version (hex fields, no quotes).
     func tag(offset: Int64, length: Int64) -> String {
         let fields = [inode, UInt64(bitPattern: modificationNanoseconds), UInt64(bitPattern: offset),
@@ -21,29 +15,45 @@ struct FileIdentity: Hashable, Sendable {
     }
 }
 
-/// The few POSIX calls the origin needs beyond ``ISOBMFF/FileSource``.
-enum FileSystem {
-    /// `stat(2)` (follows symlinks); nil when the path does not exist or cannot be read.
-    static func identity(_ path: String) -> FileIdentity? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        #if canImport(Darwin)
-            let mtime = Int64(st.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(st.st_mtimespec.tv_nsec)
-        #else
-            let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        #endif
-        let type = st.st_mode & S_IFMT
-        return FileIdentity(
-            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-            modificationNanoseconds: mtime, isRegularFile: type == S_IFREG, isDirectory: type == S_IFDIR)
+/// Where a path relative to the served root leads (through ``Platform/ConfinedRoot``, the one confinement
+/// check): refused (it leaves the root, names a dangling link, or has a name longer than any file system
+/// allows), absent, or an existing file or folder.
+enum Located {
+    case outside
+    case missing
+    case found(FilePath, FileIdentity)
+}
+
+/// The origin's file access, all through the platform layer (`Platform`): confinement, `stat`, `realpath`,
+/// `readdir`, read-only files read with `pread`, atomic writes for the split tree. Blocking: called on
+/// ``FileWork``'s threads when answering requests.
+enum OriginFiles {
+    /// Resolves `relative` under `root` and stats what is there.
+    static func locate(_ relative: String, under root: ConfinedRoot) -> Located {
+        // No file has a name over NAME_MAX (255 bytes on Linux and macOS): refused before any path work, which
+        // grows with the square of a name's length (a 4 KiB name took seconds to resolve in a debug build).
+        guard !relative.utf8.split(separator: UInt8(ascii: "/")).contains(where: { $0.count > maxNameBytes }) else {
+            return .outside
+        }
+        // Absent paths are answered by one stat of the lexical path: ConfinedRoot.resolve walks a missing path
+        // back one component at a time (a 1,000-component target took over 30 s), so it only sees paths that
+        // exist, where its first realpath succeeds. A dangling symlink is absent too, as it was before.
+        // (FilePath(String), not FilePath.appending: appending a 2,000-component string took over a second.)
+        let lexical = FilePath(root.root.string + "/" + relative)
+        guard (try? Platform.FileSystem.status(lexical)) != nil else { return .missing }
+        guard let path = try? root.resolve(relative) else { return .outside }
+        guard let status = try? Platform.FileSystem.status(path) else { return .missing }
+        return .found(path, status)
     }
 
-    /// `realpath(3)`: the absolute path with every symlink, `.` and `..` resolved; nil if it does not exist.
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
+    /// The longest file name (NAME_MAX) of Linux and macOS file systems, in bytes.
+    static let maxNameBytes = 255
+
+    /// `stat(2)` (follows symlinks); nil when the path does not exist or cannot be read.
+    static func status(_ path: FilePath) -> FileIdentity? { try? Platform.FileSystem.status(path) }
+
+    /// `realpath(3)`; nil if the path does not exist.
+    static func realPath(_ path: String) -> String? { (try? Platform.FileSystem.realPath(FilePath(path)))?.string }
 
     /// `path` with symlinks resolved as far as it exists, the missing rest appended (made absolute against the
     /// current directory).
@@ -58,72 +68,53 @@ enum FileSystem {
         return ([base] + missing.map(String.init)).joined(separator: "/")
     }
 
-    /// Whether `path` (already resolved) is `root` or lies below it.
+    /// Whether `path` (already resolved) is `root` or lies below it, compared on path components.
     static func isInside(_ path: String, root: String) -> Bool {
-        if root == "/" { return path.hasPrefix("/") }
-        return path == root || path.hasPrefix(root + "/")
+        ConfinedRoot.isInside(FilePath(path), root: FilePath(root))
     }
 
-    /// The names in a directory (no `.`/`..`), unsorted; empty if it cannot be read.
+    /// The names in a directory (no `.`/`..`), sorted; empty if it cannot be read.
     static func entries(of directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        (try? Platform.FileSystem.entries(of: FilePath(directory))) ?? []
     }
 
-    /// Creates `path` and its missing parents (mode 0755).
+    /// Creates `path` and its missing parents.
     static func makeDirectories(_ path: String) throws(OriginError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw OriginError.io("mkdir \(current): \(errnoText())")
-            }
+        do throws(PlatformError) { try Platform.FileSystem.makeDirectories(FilePath(path)) } catch {
+            throw .io(error.description)
         }
-        guard identity(path)?.isDirectory == true else { throw OriginError.io("\(path) is not a directory") }
     }
 
-    /// Writes `bytes` to `path` atomically (see the raw-buffer overload).
+    /// Writes `bytes` to `path` so that a reader never sees half a file (temporary file, fsync, rename).
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(OriginError) {
-        let result: Result<Void, OriginError> = bytes.withUnsafeBytes { raw in
-            do throws(OriginError) { try writeFile(path, raw) } catch { return .failure(error) }
-            return .success(())
-        }
-        try result.get()
-    }
-
-    /// Writes `bytes` to `path` through a temporary file renamed into place, so a reader never sees half a file.
-    static func writeFile(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(OriginError) {
-        let temporary = path + ".partial"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OriginError.io("open \(temporary): \(errnoText())") }
-        var done = 0
-        while done < bytes.count {
-            guard let base = bytes.baseAddress else { break }
-            let n = write(fd, base + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let text = errnoText()
-                close(fd)
-                unlink(temporary)
-                throw OriginError.io("write \(temporary): \(text)")
-            }
-            done += n
-        }
-        guard close(fd) == 0 else { throw OriginError.io("close \(temporary): \(errnoText())") }
-        guard rename(temporary, path) == 0 else {
-            let text = errnoText()
-            unlink(temporary)
-            throw OriginError.io("rename \(temporary): \(text)")
+        do throws(PlatformError) { try Platform.FileSystem.atomicWrite(bytes, to: FilePath(path)) } catch {
+            throw .io(error.description)
         }
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) + " (\(errno))" }
+    /// Opens a regular file read-only (its status is taken at open).
+    static func open(_ path: FilePath) throws(PlatformError) -> ReadableFile { try ReadableFile(path) }
+
+    /// The whole of a small file, refused beyond `limit` bytes before anything is allocated.
+    static func readSmallFile(_ path: FilePath, limit: Int64) throws(OriginError) -> [UInt8] {
+        do {
+            let file = try ReadableFile(path)
+            defer { file.close() }
+            guard file.size <= limit else { throw OriginError.badGateway("\(path) is larger than \(limit) bytes") }
+            return try file.read(at: 0, count: Int(file.size))
+        } catch let e as OriginError {
+            throw e
+        } catch {
+            throw .badGateway("\(error)")
+        }
+    }
+}
+
+/// A ``Platform/ReadableFile`` seen through ISOBMFF's source protocol (box headers, `tfra` index). Goes
+/// away once ISOBMFF reads through the platform layer's `RandomAccessSource`.
+struct MediaSource: ISOBMFF.RandomAccessSource, Sendable {
+    let file: ReadableFile
+    var size: Int64 { file.size }
+    var path: String { file.path.string }
+    func read(at offset: Int64, count: Int) throws -> [UInt8] { try file.read(at: offset, count: count) }
 }

@@ -1,4 +1,4 @@
-internal import NIOConcurrencyHelpers
+internal import Synchronization
 
 /// A bounded least-recently-used map, safe to share between request tasks.
 ///
@@ -44,7 +44,7 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
     /// Most entries kept.
     let capacity: Int
     /// Largest total cost kept (`Int.max`: unbounded).
@@ -57,7 +57,7 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The value for `key`, marking it most recently used.
     func value(for key: Key) -> Value? {
-        state.withLockedValue { s in
+        state.withLock { s in
             guard let i = s.index[key] else { return nil }
             if s.head != i {
                 s.unlink(i)
@@ -71,7 +71,7 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// than `maxCost` is not stored.
     func set(_ value: Value, for key: Key, cost: Int = 0) {
         guard capacity > 0, cost <= maxCost else { return }
-        state.withLockedValue { s in
+        state.withLock { s in
             if let i = s.index[key] { s.remove(i) }
             let node = Node(key: key, cost: cost, prev: -1, next: -1)
             let i: Int
@@ -95,11 +95,11 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// Forgets `key`.
     func removeValue(for key: Key) {
-        state.withLockedValue { s in
+        state.withLock { s in
             if let i = s.index[key] { s.remove(i) }
         }
     }
 
     /// Number of entries.
-    var count: Int { state.withLockedValue { $0.index.count } }
+    var count: Int { state.withLock { $0.index.count } }
 }

@@ -4,7 +4,24 @@ internal import ISOBMFF
 public import Logging
 internal import NIOCore
 
-/// The HTTP face of ``SmoothOrigin``: status codes, headers, ranges, CORS and the access log.
+/// The request context of the origin: Hummingbird's core context plus the request target, parsed once.
+public struct OriginRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The target as received (what the access log prints).
+    var receivedTarget = "/"
+    /// The target parsed by ``RequestPath`` (414/400/404 rules) before routing.
+    var target: Result<RequestPath, OriginError> = .failure(.notFound("no request target"))
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// The parsed target; the failure it was refused with otherwise.
+    func path() throws(OriginError) -> RequestPath { try target.get() }
+}
+
+/// The HTTP face of ``SmoothOrigin``: a Hummingbird router (see ``OriginRoutes``) behind one step that parses
+/// the request target.
 ///
 /// - Methods: `GET`, `HEAD` (same headers, no body), `OPTIONS` (CORS preflight, 204); others 405.
 /// - Every response carries `Access-Control-Allow-Origin` (``OriginConfiguration/corsOrigin``) and
@@ -18,56 +35,54 @@ internal import NIOCore
 ///   none of these (it should not happen) is answered 502 and logged, never 500.
 /// - Access log: one `info` line per request — method, path (first 300 bytes), status, body bytes and the
 ///   time to produce the response — on the logger given to ``init(origin:logger:)``.
+///
+/// The target is parsed before routing and the router sees its decoded segments (re-encoded where a byte
+/// would change how a path is split), so `%2e`-style spellings reach the same route as the plain ones and a
+/// route never matches on something the parser would refuse.
 public struct OriginResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = OriginRequestContext
 
     /// The resolver.
     public let origin: SmoothOrigin
-    let logger: Logger
-    /// Files streamed in pieces of this size; smaller bodies go out in one buffer.
-    static let chunkSize = 256 << 10
+    let router: RouterResponder<OriginRequestContext>
 
     /// Creates the responder; access-log lines go to `logger` at `info`.
     public init(origin: SmoothOrigin, logger: Logger) {
         self.origin = origin
-        self.logger = logger
+        self.router = OriginRoutes.router(origin: origin, logger: logger).buildResponder()
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let start = ContinuousClock.now
-        var response: Response
-        switch request.method {
-        case .get, .head:
-            response = answer(request)
-        case .options:
-            response = preflight(request)
-        default:
-            response = plain(.methodNotAllowed)
-            response.headers[.allow] = "GET, HEAD, OPTIONS"
+        var context = context
+        let received = request.head.path ?? "/"
+        context.receivedTarget = received
+        context.target = RequestPath.parse(received, maxLength: origin.configuration.maxURILength)
+        guard case .success(let path) = context.target else {
+            // Routed on the raw target; every route's middleware answers the parse failure.
+            return try await router.respond(to: request, context: context)
         }
-        addCORS(&response.headers)
-        if request.method == .head {
-            response = Response(status: response.status, headers: response.headers, body: ResponseBody())
+        // Without escapes the raw segments are the decoded ones: route the request as it came.
+        if received.utf8.first == UInt8(ascii: "/"),
+            !received.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "#") })
+        {
+            return try await router.respond(to: request, context: context)
         }
-        if logger.logLevel <= .info {
-            let elapsed = ContinuousClock.now - start
-            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-            let bytes = request.method == .head ? "0" : (response.headers[.contentLength] ?? "-")
-            let path = request.head.path?.prefix(300) ?? ""
-            logger.info("\(request.method.rawValue) \(path) \(response.status.code) \(bytes) \(micros)us")
-        }
-        return response
+        var head = request.head
+        head.path = path.routingPath
+        return try await router.respond(to: Request(head: head, body: request.body), context: context)
     }
+}
 
-    private func answer(_ request: Request) -> Response {
-        let target = request.head.path ?? "/"
-        let payload: Payload
-        do {
-            let path = try RequestPath.parse(target, maxLength: origin.configuration.maxURILength).get()
-            payload = try origin.resolve(path)
-        } catch {
-            return failure(error)
-        }
+/// The one place a ``Payload`` (file, byte range, content type, cache headers) becomes a response: strong
+/// `ETag` and `If-None-Match` (304), a single `Range` (206/416), `HEAD` (headers only, nothing read), and the
+/// body — one buffer when small or cached, else read in pieces while writing. Every read runs on ``FileWork``.
+struct PayloadResponder: Sendable {
+    let origin: SmoothOrigin
+    let logger: Logger
+    /// Files streamed in pieces of this size; smaller bodies go out in one buffer.
+    static let chunkSize = 256 << 10
+
+    func response(_ payload: Payload, for request: Request) async throws(OriginError) -> Response {
         var headers = HTTPFields()
         headers.reserveCapacity(10)
         headers[.contentType] = payload.contentType
@@ -95,35 +110,36 @@ public struct OriginResponder: HTTPResponder {
         }
         headers[.contentLength] = String(range.count)
         if request.method == .head { return Response(status: status, headers: headers) }
-        do {
-            return Response(status: status, headers: headers, body: try body(payload, range))
-        } catch {
-            return failure(error)
-        }
+        return Response(status: status, headers: headers, body: try await body(payload, range))
     }
 
     /// The body for `range` of `payload`: one buffer when small or cached, else read in pieces while writing.
-    private func body(_ payload: Payload, _ range: Range<Int64>) throws(OriginError) -> ResponseBody {
+    private func body(_ payload: Payload, _ range: Range<Int64>) async throws(OriginError) -> ResponseBody {
         switch payload.source {
         case .buffer(let buffer):
             return ResponseBody(byteBuffer: Self.slice(buffer, range, of: payload.length))
         case .fragment(let location):
             if Int64(location.range.count) <= SmoothOrigin.maxBufferedFragment {
-                return ResponseBody(byteBuffer: Self.slice(try origin.body(of: location), range, of: payload.length))
+                let whole = try await origin.body(of: location)
+                return ResponseBody(byteBuffer: Self.slice(whole, range, of: payload.length))
             }
             let base = location.range.lowerBound
             return Self.streamed(
                 location.media.source, (base + range.lowerBound)..<(base + range.upperBound), logger: logger)
         case .file(let source):
             if range.count <= Self.chunkSize {
-                do {
-                    return ResponseBody(
-                        byteBuffer: ByteBuffer(bytes: try source.read(at: range.lowerBound, count: range.count)))
-                } catch {
-                    throw .badGateway("\(source.path): \(error)")
-                }
+                return ResponseBody(byteBuffer: try await Self.read(source, range))
             }
             return Self.streamed(source, range, logger: logger)
+        }
+    }
+
+    /// One positional read of `range` on the thread pool.
+    private static func read(_ source: MediaSource, _ range: Range<Int64>) async throws(OriginError) -> ByteBuffer {
+        try await FileWork.run { () throws(OriginError) in
+            do { return ByteBuffer(bytes: try source.read(at: range.lowerBound, count: range.count)) } catch {
+                throw .badGateway("\(source.path): \(error)")
+            }
         }
     }
 
@@ -132,60 +148,22 @@ public struct OriginResponder: HTTPResponder {
         return buffer.getSlice(at: buffer.readerIndex + Int(range.lowerBound), length: range.count) ?? ByteBuffer()
     }
 
-    private static func streamed(_ source: FileSource, _ range: Range<Int64>, logger: Logger) -> ResponseBody {
+    private static func streamed(_ source: MediaSource, _ range: Range<Int64>, logger: Logger) -> ResponseBody {
         ResponseBody(contentLength: range.count) { writer in
             var offset = range.lowerBound
             while offset < range.upperBound {
-                let n = Int(min(Int64(chunkSize), range.upperBound - offset))
-                let bytes: [UInt8]
-                do { bytes = try source.read(at: offset, count: n) } catch {
+                let piece = offset..<min(offset + Int64(chunkSize), range.upperBound)
+                let bytes: ByteBuffer
+                do { bytes = try await read(source, piece) } catch {
                     // Headers are gone already: all that can be done is to cut the connection short.
                     logger.error("read failed while sending \(source.path): \(error)")
                     throw error
                 }
-                try await writer.write(ByteBuffer(bytes: bytes))
-                offset += Int64(n)
+                try await writer.write(bytes)
+                offset = piece.upperBound
             }
             try await writer.finish(nil)
         }
-    }
-
-    private func preflight(_ request: Request) -> Response {
-        var headers = HTTPFields()
-        headers[.accessControlAllowMethods] = "GET, HEAD, OPTIONS"
-        headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "Range, If-None-Match"
-        headers[.accessControlMaxAge] = "86400"
-        headers[.allow] = "GET, HEAD, OPTIONS"
-        headers[.contentLength] = "0"
-        return Response(status: .noContent, headers: headers)
-    }
-
-    private func failure(_ error: OriginError) -> Response {
-        let status: HTTPResponse.Status =
-            switch error {
-            case .notFound: .notFound
-            case .badRequest: .badRequest
-            case .uriTooLong: .uriTooLong
-            case .badGateway, .io: .badGateway
-            }
-        logger.debug("\(status.code): \(error)")
-        return plain(status)
-    }
-
-    private func plain(_ status: HTTPResponse.Status) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: "\(status.code) \(status.reasonPhrase)\n")))
-    }
-
-    private func addCORS(_ headers: inout HTTPFields) {
-        let allowed = origin.configuration.corsOrigin
-        headers[.accessControlAllowOrigin] = allowed
-        headers[.accessControlExposeHeaders] = "Content-Length, Content-Range, ETag, Accept-Ranges"
-        if allowed != "*" { headers[.vary] = "Origin" }
     }
 
     /// `If-None-Match` against a strong tag: `*`, or any listed tag (weak or strong) with the same opaque part.

@@ -32,6 +32,38 @@ struct RequestPath: Sendable, Equatable {
         return .success(RequestPath(segments: segments))
     }
 
+    /// The segments as the router matches them: joined with `/`, every byte outside the path characters that
+    /// never need escaping (letters, digits, `-._~!$&'()*+,;=:@`) percent-encoded, so that no decoded `%`, `?`,
+    /// `#` or space changes how the path is split again.
+    var routingPath: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(segments.reduce(0) { $0 + $1.utf8.count + 1 })
+        for segment in segments {
+            out.append(UInt8(ascii: "/"))
+            for b in segment.utf8 {
+                if Self.isPathSafe(b) {
+                    out.append(b)
+                } else {
+                    out.append(UInt8(ascii: "%"))
+                    out.append(Self.hexDigits[Int(b >> 4)])
+                    out.append(Self.hexDigits[Int(b & 0x0F)])
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    private static func isPathSafe(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default: "-._~!$&'()*+,;=:@".utf8.contains(b)
+        }
+    }
+
     private static func decode(_ raw: Substring) -> Result<String, OriginError> {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.utf8.count)

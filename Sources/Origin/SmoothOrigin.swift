@@ -1,8 +1,10 @@
 internal import ISOBMFF
 public import Logging
-internal import NIOConcurrencyHelpers
 internal import NIOCore
+internal import Platform
 public import SmoothManifest
+internal import SystemPackage
+internal import Synchronization
 
 /// Resolves Smooth Streaming requests against a folder the way CloudFront (Smooth Streaming enabled) or IIS
 /// do (format sheet §1.7, §5), independent of HTTP: the ``OriginResponder`` and the split-tree writer
@@ -25,6 +27,8 @@ public final class SmoothOrigin: Sendable {
     public let configuration: OriginConfiguration
     /// The served folder with every symlink resolved; no file outside it is ever opened.
     public let rootPath: String
+    /// The root every relative path is resolved under (``Platform/ConfinedRoot``).
+    let confined: ConfinedRoot
     let logger: Logger
     private let presentations: LRUCache<String, Cached<LoadedPresentation>>
     private let mediaFiles: LRUCache<String, Cached<MediaFile>>
@@ -41,11 +45,14 @@ public final class SmoothOrigin: Sendable {
     public init(
         configuration: OriginConfiguration, logger: Logger = Logger(label: "smoothpack.origin")
     ) throws(OriginError) {
-        guard let real = FileSystem.realPath(configuration.root), FileSystem.identity(real)?.isDirectory == true else {
+        guard let confined = try? ConfinedRoot(root: FilePath(configuration.root)),
+            (try? FileSystem.status(confined.root))?.isDirectory == true
+        else {
             throw .io("\(configuration.root) is not a directory")
         }
         self.configuration = configuration
-        self.rootPath = real
+        self.confined = confined
+        self.rootPath = confined.root.string
         self.logger = logger
         self.presentations = LRUCache(capacity: configuration.presentationCacheCapacity)
         self.mediaFiles = LRUCache(capacity: configuration.mediaCacheCapacity)
@@ -84,12 +91,9 @@ public final class SmoothOrigin: Sendable {
         var queue: [(relative: String, depth: Int)] = [("", 0)]
         while let (dir, depth) = queue.popLast(), found.count < limit {
             let absolute = dir.isEmpty ? rootPath : rootPath + "/" + dir
-            for name in FileSystem.entries(of: absolute) where !name.hasPrefix(".") {
+            for name in OriginFiles.entries(of: absolute) where !name.hasPrefix(".") {
                 let relative = dir.isEmpty ? name : dir + "/" + name
-                guard let real = FileSystem.realPath(rootPath + "/" + relative),
-                    FileSystem.isInside(real, root: rootPath),
-                    let id = FileSystem.identity(real)
-                else { continue }
+                guard case .found(_, let id) = OriginFiles.locate(relative, under: confined) else { continue }
                 if id.isRegularFile && name.hasSuffix(".ism") {
                     found.append(relative)
                 } else if id.isDirectory && depth < maxDepth && !name.hasSuffix(".ism") {
@@ -100,7 +104,84 @@ public final class SmoothOrigin: Sendable {
         return found.sorted()
     }
 
-    // MARK: Resolution
+    // MARK: Routes (async: file work runs on the thread pool of ``FileWork``)
+
+    /// What a GET of `…/<stem>.ism/Manifest` sends: from memory when the presentation was checked within
+    /// ``OriginConfiguration/revalidateAfter``, else resolved with file access off the request's thread.
+    func manifest(_ path: RequestPath) async throws(OriginError) -> Payload {
+        let s = path.segments
+        if Self.firstPresentationIndex(s) == s.count - 2, let p = freshPresentation(s.dropLast()) {
+            return manifestPayload(p)
+        }
+        return try await FileWork.run { () throws(OriginError) in try self.resolve(path) }
+    }
+
+    /// What a GET of `…/<stem>.ism/QualityLevels(B)/Fragments(name=T)` (or `FragmentInfo(…)`) sends: from
+    /// memory when the presentation, the media file's index and the fragment's range are all known and fresh,
+    /// else resolved with file access off the request's thread.
+    func fragment(_ path: RequestPath) async throws(OriginError) -> Payload {
+        if let payload = cachedFragment(path.segments) { return payload }
+        return try await FileWork.run { () throws(OriginError) in try self.resolve(path) }
+    }
+
+    /// What a GET of any other path sends (a static file, or a Smooth form the routes did not take): always
+    /// resolved with file access off the request's thread.
+    func any(_ path: RequestPath) async throws(OriginError) -> Payload {
+        try await FileWork.run { () throws(OriginError) in try self.resolve(path) }
+    }
+
+    /// The bytes of a located fragment: from the fragment cache, else one positional read on the thread pool.
+    func body(of location: FragmentLocation) async throws(OriginError) -> ByteBuffer {
+        if let hit = cachedBody(of: location) { return hit }
+        return try await FileWork.run { () throws(OriginError) in try self.body(of: location) }
+    }
+
+    /// Index of the first segment naming a `.ism` (the presentation or a split-tree folder).
+    static func firstPresentationIndex(_ segments: [String]) -> Int? {
+        segments.firstIndex { $0.hasSuffix(".ism") }
+    }
+
+    /// The cached presentation at `segments` if it loaded and was checked within `revalidateAfter`.
+    private func freshPresentation(_ segments: ArraySlice<String>) -> LoadedPresentation? {
+        guard let cached = presentations.value(for: segments.joined(separator: "/")),
+            ContinuousClock.now - cached.checkedAt < configuration.revalidateAfter,
+            case .success(let p) = cached.value
+        else { return nil }
+        return p
+    }
+
+    /// A fragment answer built from memory only; nil when any part needs a file access (or is an error).
+    private func cachedFragment(_ s: [String]) -> Payload? {
+        guard let i = Self.firstPresentationIndex(s), i == s.count - 3, let p = freshPresentation(s[...i]),
+            let request = FragmentRequest(path: s[i + 1] + "/" + s[i + 2]), request.noun == .fragments,
+            request.time >= 0,
+            let track = p.manifest.track(bitrate: request.bitrate, name: request.streamName),
+            Self.isSafeRelative(track.src),
+            let cached = mediaFiles.value(for: Self.join(p.directory, track.src)),
+            ContinuousClock.now - cached.checkedAt < configuration.revalidateAfter,
+            case .success(let media) = cached.value,
+            let entry = media.index.entry(
+                trackID: UInt32(truncatingIfNeeded: track.trackID), time: UInt64(request.time)),
+            let range = media.knownRange(moofOffset: Int64(truncatingIfNeeded: entry.moofOffset))
+        else { return nil }
+        return fragmentPayload(FragmentLocation(media: media, range: range))
+    }
+
+    private func manifestPayload(_ p: LoadedPresentation) -> Payload {
+        Payload(
+            source: .buffer(p.clientManifestBytes), length: Int64(p.clientManifestBytes.readableBytes),
+            contentType: ContentTypes.manifest, cacheControl: configuration.manifestCacheControl,
+            etag: p.clientIdentity.tag(offset: 0, length: p.clientIdentity.size))
+    }
+
+    private func fragmentPayload(_ location: FragmentLocation) -> Payload {
+        Payload(
+            source: .fragment(location), length: Int64(location.range.count),
+            contentType: ContentTypes.fragment, cacheControl: configuration.fragmentCacheControl,
+            etag: location.media.identity.tag(offset: location.range.lowerBound, length: Int64(location.range.count)))
+    }
+
+    // MARK: Resolution (blocking: stat, realpath, open, pread; called on the thread pool)
 
     /// What a GET of `path` sends.
     func resolve(_ path: RequestPath) throws(OriginError) -> Payload {
@@ -109,23 +190,12 @@ public final class SmoothOrigin: Sendable {
             let p = try presentation(s[...i].joined(separator: "/"))
         {
             let rest = s[(i + 1)...]
-            if rest.count == 1 && rest.first == "Manifest" {
-                return Payload(
-                    source: .buffer(p.clientManifestBytes), length: Int64(p.clientManifestBytes.readableBytes),
-                    contentType: ContentTypes.manifest, cacheControl: configuration.manifestCacheControl,
-                    etag: p.clientIdentity.tag(offset: 0, length: p.clientIdentity.size))
-            }
+            if rest.count == 1 && rest.first == "Manifest" { return manifestPayload(p) }
             if let first = rest.first, first.hasPrefix("QualityLevels") {
                 guard let request = FragmentRequest(path: rest.joined(separator: "/")) else {
                     throw .badRequest("not QualityLevels(<bitrate>)/Fragments(<track>=<time>)")
                 }
-                let location = try locate(request, in: p)
-                return Payload(
-                    source: .fragment(location), length: Int64(location.range.count),
-                    contentType: ContentTypes.fragment, cacheControl: configuration.fragmentCacheControl,
-                    etag: location.media.identity.tag(
-                        offset: location.range.lowerBound,
-                        length: Int64(location.range.count)))
+                return fragmentPayload(try locate(request, in: p))
             }
             throw .notFound("not a Smooth Streaming request")
         }
@@ -146,24 +216,36 @@ public final class SmoothOrigin: Sendable {
     /// The parsed presentation whose `.ism` is at `relative`; nil when that path is a directory (a split tree,
     /// served as static files).
     private func presentation(_ relative: String) throws(OriginError) -> LoadedPresentation? {
-        let path = rootPath + "/" + relative
         let now = ContinuousClock.now
         let cached = presentations.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
-        guard let id = FileSystem.identity(path) else {
+        if let cached, cached.stillCurrent() {
+            presentations.set(cached.refreshed(now), for: relative)
+            return try cached.value.get()
+        }
+        let path: FilePath
+        let id: FileIdentity
+        switch OriginFiles.locate(relative, under: confined) {
+        case .outside:
+            // A path leading outside the root is not cached (cheap to find again).
+            presentations.removeValue(for: relative)
+            throw .notFound("\(relative) leads outside the root")
+        case .missing:
             presentations.removeValue(for: relative)
             throw .notFound("no presentation \(relative)")
+        case .found(let p, let i):
+            (path, id) = (p, i)
         }
         if id.isDirectory { return nil }
         guard id.isRegularFile else { throw .notFound("\(relative) is not a file") }
-        if let cached, cached.identities == [Optional(id)] + cached.dependencies.map(FileSystem.identity) {
+        if let cached, cached.identities == [Optional(id)] + cached.dependencies.map(identity) {
             presentations.set(cached.refreshed(now), for: relative)
             return try cached.value.get()
         }
         let loaded = loadPresentation(relative: relative, path: path, identity: id)
         if case .failure(let e) = loaded.value {
-            // A path leading outside the root is not cached (cheap to find again); a broken presentation is,
-            // so that it is logged once per change of its files.
+            // A client manifest leading outside is not cached either; a broken presentation is, so that it is
+            // logged once per change of its files.
             if case .notFound = e { throw e }
             logger.error("cannot serve presentation \(relative): \(e)")
         }
@@ -171,48 +253,57 @@ public final class SmoothOrigin: Sendable {
         return try loaded.value.get()
     }
 
-    private func loadPresentation(relative: String, path: String, identity: FileIdentity) -> Cached<LoadedPresentation>
-    {
+    /// The identity of the file at `relative` under the root; nil when it is absent or leads outside.
+    private func identity(_ relative: String) -> FileIdentity? {
+        guard case .found(_, let id) = OriginFiles.locate(relative, under: confined) else { return nil }
+        return id
+    }
+
+    private func loadPresentation(
+        relative: String, path: FilePath, identity: FileIdentity
+    ) -> Cached<LoadedPresentation> {
         let now = ContinuousClock.now
         func fail(_ e: OriginError, _ deps: [String] = []) -> Cached<LoadedPresentation> {
             Cached(
-                value: .failure(e), identities: [identity] + deps.map(FileSystem.identity), dependencies: deps,
+                value: .failure(e), identities: [identity] + deps.map(self.identity), dependencies: deps,
                 checkedAt: now)
         }
-        guard let real = FileSystem.realPath(path), FileSystem.isInside(real, root: rootPath) else {
-            return fail(.notFound("\(relative) leads outside the root"))
-        }
         let ismBytes: [UInt8]
-        do { ismBytes = try Self.readSmallFile(real, limit: Self.maxServerManifestBytes) } catch { return fail(error) }
+        do { ismBytes = try OriginFiles.readSmallFile(path, limit: Self.maxServerManifestBytes) } catch {
+            return fail(error)
+        }
         let manifest: ServerManifest
         do { manifest = try ServerManifest(xml: ismBytes) } catch { return fail(.badGateway("\(relative): \(error)")) }
         guard let clientRelative = manifest.clientManifestRelativePath else {
             return fail(.badGateway("\(relative) has no clientManifestRelativePath"))
         }
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let directory = String(relative[..<(relative.lastIndex(of: "/") ?? relative.startIndex)])
         guard Self.isSafeRelative(clientRelative) else {
             return fail(.badGateway("\(relative): clientManifestRelativePath \(clientRelative) leaves the folder"))
         }
-        let clientPath = directory + "/" + clientRelative
-        guard let clientReal = FileSystem.realPath(clientPath),
-            let clientIdentity = FileSystem.identity(clientReal), clientIdentity.isRegularFile
-        else {
+        let clientPath = Self.join(directory, clientRelative)
+        let clientReal: FilePath
+        let clientIdentity: FileIdentity
+        switch OriginFiles.locate(clientPath, under: confined) {
+        case .outside:
+            // A symlink out of the root is refused like every other path leading outside: 404, never 502 (the
+            // answer must not tell a broken presentation from a file that is not served).
+            return fail(.notFound("\(relative): client manifest \(clientRelative) leads outside the root"))
+        case .found(let p, let i) where i.isRegularFile:
+            (clientReal, clientIdentity) = (p, i)
+        case .missing, .found:
             return fail(.badGateway("\(relative): client manifest \(clientRelative) is missing"), [clientPath])
         }
-        // A symlink out of the root is refused like every other path leading outside: 404, never 502 (the
-        // answer must not tell a broken presentation from a file that is not served).
-        guard FileSystem.isInside(clientReal, root: rootPath) else {
-            return fail(.notFound("\(relative): client manifest \(clientRelative) leads outside the root"))
-        }
         let clientBytes: [UInt8]
-        do { clientBytes = try Self.readSmallFile(clientReal, limit: Self.maxClientManifestBytes) } catch {
+        do { clientBytes = try OriginFiles.readSmallFile(clientReal, limit: Self.maxClientManifestBytes) } catch {
             return fail(error, [clientPath])
         }
         let p = LoadedPresentation(
             relativePath: relative, directory: directory, manifest: manifest, clientManifestPath: clientPath,
             clientManifestBytes: ByteBuffer(bytes: clientBytes), clientIdentity: clientIdentity)
         return Cached(
-            value: .success(p), identities: [identity, clientIdentity], dependencies: [clientPath], checkedAt: now)
+            value: .success(p), identities: [identity, clientIdentity], dependencies: [clientPath], checkedAt: now,
+            resolved: [path, clientReal])
     }
 
     /// Finds the fragment a request names: track through the `.ism`, time through the file's `tfra`.
@@ -244,49 +335,58 @@ public final class SmoothOrigin: Sendable {
     /// The open, indexed media file `src` of a presentation.
     private func mediaFile(_ src: String, of p: LoadedPresentation) throws(OriginError) -> MediaFile {
         guard Self.isSafeRelative(src) else { throw .notFound("\(p.relativePath): src \(src) leaves the folder") }
-        let path = p.directory + "/" + src
+        let relative = Self.join(p.directory, src)
         let now = ContinuousClock.now
-        let cached = mediaFiles.value(for: path)
+        let cached = mediaFiles.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
-        let id = FileSystem.identity(path)
+        if let cached, cached.stillCurrent() {
+            mediaFiles.set(cached.refreshed(now), for: relative)
+            return try cached.value.get()
+        }
+        let located = OriginFiles.locate(relative, under: confined)
+        if case .outside = located {
+            mediaFiles.removeValue(for: relative)
+            throw .notFound("\(relative) leads outside the root")
+        }
+        var id: FileIdentity?
+        if case .found(_, let i) = located { id = i }
         if let cached, cached.identities == [id] {
-            mediaFiles.set(cached.refreshed(now), for: path)
+            mediaFiles.set(cached.refreshed(now), for: relative)
             return try cached.value.get()
         }
         let loaded: Cached<MediaFile>
-        if let id, id.isRegularFile {
-            loaded = loadMedia(path: path, identity: id, now: now)
+        if case .found(let path, let id) = located, id.isRegularFile {
+            loaded = loadMedia(relative: relative, path: path, identity: id, now: now)
         } else {
             loaded = Cached(
-                value: .failure(.badGateway("\(path) is missing")), identities: [id], dependencies: [], checkedAt: now)
+                value: .failure(.badGateway("\(relative) is missing")), identities: [id], dependencies: [],
+                checkedAt: now)
         }
-        if case .failure(let e) = loaded.value { logger.error("cannot serve fragments of \(path): \(e)") }
-        mediaFiles.set(loaded, for: path)
+        if case .failure(let e) = loaded.value { logger.error("cannot serve fragments of \(relative): \(e)") }
+        mediaFiles.set(loaded, for: relative)
         return try loaded.value.get()
     }
 
-    private func loadMedia(path: String, identity: FileIdentity, now: ContinuousClock.Instant) -> Cached<MediaFile> {
-        func fail(_ e: OriginError) -> Cached<MediaFile> {
-            Cached(value: .failure(e), identities: [identity], dependencies: [], checkedAt: now)
-        }
-        guard let real = FileSystem.realPath(path), FileSystem.isInside(real, root: rootPath) else {
-            return fail(.notFound("\(path) leads outside the root"))
-        }
+    private func loadMedia(relative: String, path: FilePath, identity: FileIdentity, now: ContinuousClock.Instant)
+        -> Cached<MediaFile>
+    {
         do {
-            let source = try FileSource(path: real)
+            let source = MediaSource(file: try OriginFiles.open(path))
             let index = try RandomAccessIndex.load(from: source)
             return Cached(
-                value: .success(MediaFile(path: path, source: source, identity: identity, index: index)),
-                identities: [identity], dependencies: [], checkedAt: now)
+                value: .success(MediaFile(path: relative, source: source, identity: identity, index: index)),
+                identities: [identity], dependencies: [], checkedAt: now, resolved: [path])
         } catch {
-            return fail(.badGateway("\(path): \(error)"))
+            return Cached(
+                value: .failure(.badGateway("\(relative): \(error)")), identities: [identity], dependencies: [],
+                checkedAt: now)
         }
     }
 
     /// The bytes of a located fragment, from the fragment cache or one positional read.
     func body(of location: FragmentLocation) throws(OriginError) -> ByteBuffer {
+        if let hit = cachedBody(of: location) { return hit }
         let key = FragmentKey(identity: location.media.identity, offset: location.range.lowerBound)
-        if let hit = fragmentBodies.value(for: key), hit.readableBytes == location.range.count { return hit }
         let bytes: [UInt8]
         do { bytes = try location.media.source.read(at: location.range.lowerBound, count: location.range.count) } catch
         {
@@ -298,16 +398,20 @@ public final class SmoothOrigin: Sendable {
         return buffer
     }
 
+    private func cachedBody(of location: FragmentLocation) -> ByteBuffer? {
+        let key = FragmentKey(identity: location.media.identity, offset: location.range.lowerBound)
+        guard let hit = fragmentBodies.value(for: key), hit.readableBytes == location.range.count else { return nil }
+        return hit
+    }
+
     private func staticFile(_ segments: [String]) throws(OriginError) -> Payload {
-        let path = rootPath + "/" + segments.joined(separator: "/")
-        guard let real = FileSystem.realPath(path), FileSystem.isInside(real, root: rootPath),
-            let id = FileSystem.identity(real), id.isRegularFile
-        else {
-            throw .notFound("no file \(segments.joined(separator: "/"))")
+        let relative = segments.joined(separator: "/")
+        guard case .found(let path, let id) = OriginFiles.locate(relative, under: confined), id.isRegularFile else {
+            throw .notFound("no file \(relative)")
         }
-        let source: FileSource
-        do { source = try FileSource(path: real) } catch {
-            throw .notFound("cannot open \(segments.joined(separator: "/"))")
+        let source: MediaSource
+        do { source = MediaSource(file: try OriginFiles.open(path)) } catch {
+            throw .notFound("cannot open \(relative)")
         }
         let kind = ContentTypes.classify(segments)
         let cache =
@@ -318,7 +422,7 @@ public final class SmoothOrigin: Sendable {
             }
         return Payload(
             source: .file(source), length: source.size, contentType: ContentTypes.type(for: segments, kind: kind),
-            cacheControl: cache, etag: id.tag(offset: 0, length: source.size))
+            cacheControl: cache, etag: source.file.status.tag(offset: 0, length: source.size))
     }
 
     // MARK: Helpers
@@ -329,16 +433,9 @@ public final class SmoothOrigin: Sendable {
             && !s.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0.isEmpty }
     }
 
-    static func readSmallFile(_ path: String, limit: Int64) throws(OriginError) -> [UInt8] {
-        do {
-            let source = try FileSource(path: path)
-            guard source.size <= limit else { throw OriginError.badGateway("\(path) is larger than \(limit) bytes") }
-            return try source.read(at: 0, count: Int(source.size))
-        } catch let e as OriginError {
-            throw e
-        } catch {
-            throw .badGateway("\(path): \(error)")
-        }
+    /// `name` in the folder `directory` (both relative to the root; `""` is the root).
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.isEmpty ? name : directory + "/" + name
     }
 }
 
@@ -350,6 +447,18 @@ struct Cached<T: Sendable>: Sendable {
     /// Further files the value was built from (the `.ismc` of an `.ism`).
     var dependencies: [String]
     var checkedAt: ContinuousClock.Instant
+    /// The resolved paths (under the root) the identities were taken from, when all are known (loaded values).
+    var resolved: [FilePath] = []
+
+    /// Whether a `stat` of each resolved path still gives the identity it was loaded with: then the value is
+    /// current without resolving the paths again. A path whose component was replaced (by a symlink
+    /// leading elsewhere too) stats differently and fails this check, so confinement is checked again on reload.
+    func stillCurrent() -> Bool {
+        guard !resolved.isEmpty, resolved.count == identities.count else { return false }
+        return zip(resolved, identities).allSatisfy { path, id in
+            id != nil && OriginFiles.status(path) == id
+        }
+    }
 
     func refreshed(_ now: ContinuousClock.Instant) -> Self {
         var c = self
@@ -361,7 +470,7 @@ struct Cached<T: Sendable>: Sendable {
 /// A parsed `.ism` with its `.ismc` bytes.
 final class LoadedPresentation: Sendable {
     let relativePath: String
-    /// Folder of the `.ism` (lexical, under the root).
+    /// Folder of the `.ism`, relative to the root (`""` for the root itself).
     let directory: String
     let manifest: ServerManifest
     let clientManifestPath: String
@@ -384,22 +493,28 @@ final class LoadedPresentation: Sendable {
 /// An open media file with its `tfra` index and the fragment byte ranges found so far.
 final class MediaFile: Sendable {
     let path: String
-    let source: FileSource
+    let source: MediaSource
     let identity: FileIdentity
     let index: RandomAccessIndex
-    private let ranges = NIOLockedValueBox<[Int64: Result<Range<Int64>, OriginError>]>([:])
+    private let ranges = Mutex<[Int64: Result<Range<Int64>, OriginError>]>([:])
 
-    init(path: String, source: FileSource, identity: FileIdentity, index: RandomAccessIndex) {
+    init(path: String, source: MediaSource, identity: FileIdentity, index: RandomAccessIndex) {
         self.path = path
         self.source = source
         self.identity = identity
         self.index = index
     }
 
+    /// The moof+mdat range at `moofOffset` if it was found before and is good (no file access).
+    func knownRange(moofOffset: Int64) -> Range<Int64>? {
+        guard case .success(let range) = ranges.withLock({ $0[moofOffset] }) else { return nil }
+        return range
+    }
+
     /// The moof+mdat range at `moofOffset`, found once (two header reads) and remembered; a bad one is
     /// logged once.
     func fragmentRange(moofOffset: Int64, logger: Logger) throws(OriginError) -> Range<Int64> {
-        if let known = ranges.withLockedValue({ $0[moofOffset] }) { return try known.get() }
+        if let known = ranges.withLock({ $0[moofOffset] }) { return try known.get() }
         let result: Result<Range<Int64>, OriginError>
         do {
             let range = try source.fragmentRange(moofOffset: moofOffset)
@@ -412,7 +527,7 @@ final class MediaFile: Sendable {
             result = .failure(.badGateway("\(path): \(error)"))
         }
         if case .failure(let e) = result { logger.error("cannot serve fragment: \(e)") }
-        ranges.withLockedValue { $0[moofOffset] = result }
+        ranges.withLock { $0[moofOffset] = result }
         return try result.get()
     }
 }
@@ -433,7 +548,7 @@ struct Payload: Sendable {
     enum Source: Sendable {
         case buffer(ByteBuffer)
         case fragment(FragmentLocation)
-        case file(FileSource)
+        case file(MediaSource)
     }
 
     var source: Source

@@ -1,3 +1,4 @@
+internal import Platform
 internal import SmoothManifest
 
 /// Writes the pre-split layout of presentations — `<stem>.ism/Manifest` and
@@ -36,9 +37,10 @@ public struct StaticTreeWriter: Sendable {
     public func writeAll(into target: String) throws(OriginError) -> [Summary] {
         let root = try prepare(target)
         for name in Self.policyFiles {
-            guard let id = FileSystem.identity(origin.rootPath + "/" + name), id.isRegularFile else { continue }
-            let bytes = try SmoothOrigin.readSmallFile(origin.rootPath + "/" + name, limit: 1 << 20)
-            try FileSystem.writeFile(root + "/" + name, bytes)
+            guard case .found(let path, let id) = OriginFiles.locate(name, under: origin.confined), id.isRegularFile
+            else { continue }
+            let bytes = try OriginFiles.readSmallFile(path, limit: 1 << 20)
+            try OriginFiles.writeFile(root + "/" + name, bytes)
         }
         var out: [Summary] = []
         for p in origin.presentationPaths() { out.append(try write(presentation: p, into: root)) }
@@ -52,9 +54,9 @@ public struct StaticTreeWriter: Sendable {
         let manifest = try origin.clientManifest(presentation: presentation)
         var files = 0
         var bytes: Int64 = 0
-        try FileSystem.makeDirectories(folder)
+        try OriginFiles.makeDirectories(folder)
         let manifestBytes = try origin.manifestBytes(presentation: presentation)
-        try FileSystem.writeFile(folder + "/Manifest", manifestBytes)
+        try OriginFiles.writeFile(folder + "/Manifest", manifestBytes)
         files += 1
         bytes += Int64(manifestBytes.count)
         var made: Set<String> = []
@@ -67,9 +69,9 @@ public struct StaticTreeWriter: Sendable {
                     "\(presentation): fragment URL \(reference.path) is not QualityLevels(B)/Fragments(name=T)")
             }
             let directory = folder + "/" + safe.segments[0]
-            if made.insert(directory).inserted { try FileSystem.makeDirectories(directory) }
+            if made.insert(directory).inserted { try OriginFiles.makeDirectories(directory) }
             let body = try origin.fragmentBytes(presentation: presentation, request: request)
-            try FileSystem.writeFile(directory + "/" + safe.segments[1], body)
+            try OriginFiles.writeFile(directory + "/" + safe.segments[1], body)
             files += 1
             bytes += Int64(body.count)
         }
@@ -78,11 +80,11 @@ public struct StaticTreeWriter: Sendable {
 
     private func prepare(_ target: String) throws(OriginError) -> String {
         // Checked before anything is created, so a refused target leaves no folder behind in the root.
-        guard !FileSystem.isInside(FileSystem.resolvedPath(target), root: origin.rootPath) else {
+        guard !OriginFiles.isInside(OriginFiles.resolvedPath(target), root: origin.rootPath) else {
             throw .io("\(target) lies inside the served folder \(origin.rootPath); write the split tree elsewhere")
         }
-        try FileSystem.makeDirectories(target)
-        guard let real = FileSystem.realPath(target) else { throw .io("cannot resolve \(target)") }
+        try OriginFiles.makeDirectories(target)
+        guard let real = OriginFiles.realPath(target) else { throw .io("cannot resolve \(target)") }
         return real
     }
 }

@@ -103,6 +103,8 @@ import Testing
         try await Harness.application(origin).test(.router) { client async throws in
             let exact = "/" + String(repeating: "a", count: 4095)
             #expect(try await client.execute(uri: exact, method: .get).status == .notFound)
+            let nested = "/" + String(repeating: "a/", count: 2047) + "a"
+            #expect(try await client.execute(uri: nested, method: .get).status == .notFound)
             #expect(try await client.execute(uri: exact + "a", method: .get).status == .uriTooLong)
             #expect(
                 try await client.execute(

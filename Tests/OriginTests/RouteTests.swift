@@ -233,6 +233,63 @@ import Testing
         #expect(lines.last?.hasPrefix("HEAD /missing.xml 404 0 ") == true)
     }
 
+    /// The router matches decoded segments: percent-encoded spellings of the Smooth forms reach the same
+    /// routes and get the same answers as the plain ones.
+    @Test func encodedSpellingsReachTheSameRoutes() async throws {
+        let fx = try await Fixture.shared()
+        let origin = try Harness.origin(fx.root)
+        let p = try #require(fx.presentations.first { $0.renditions.contains { $0.kind == .video } })
+        let ism = Fixture.ismPath(p)
+        let encodedISM = String(ism.dropLast(4)) + "%2Eism"
+        let b = try #require(p.renditions.first { $0.kind == .video }).bitrate
+        try await Harness.application(origin).test(.router) { client async throws in
+            let plain = try await client.execute(uri: "/\(ism)/Manifest", method: .get)
+            let encoded = try await client.execute(uri: "/\(encodedISM)/Manif%65st", method: .get)
+            #expect(plain.status == .ok)
+            #expect(encoded.status == .ok)
+            #expect(encoded.body == plain.body)
+            let direct = try await client.execute(uri: "/\(ism)/QualityLevels(\(b))/Fragments(video=0)", method: .get)
+            let escaped = try await client.execute(
+                uri: "/\(encodedISM)/QualityLevels%28\(b)%29/Fragments%28video%3D0%29", method: .get)
+            #expect(direct.status == .ok)
+            #expect(escaped.status == .ok)
+            #expect(escaped.body == direct.body)
+            #expect(escaped.headers[.eTag] == direct.headers[.eTag])
+        }
+    }
+
+    /// With the default revalidation interval, repeated requests are answered from the in-memory indexes
+    /// (no file access): every Manifest and fragment answer, and its headers, equal the first (file-backed) one.
+    @Test func answersFromMemoryEqualAnswersFromFiles() async throws {
+        let fx = try await Fixture.shared()
+        let origin = try Harness.origin(fx.root) { $0.revalidateAfter = .seconds(3600) }
+        try await Harness.application(origin).test(.router) { client async throws in
+            for p in fx.presentations {
+                let ism = Fixture.ismPath(p)
+                let manifest = try await client.execute(uri: "/\(ism)/Manifest", method: .get)
+                let again = try await client.execute(uri: "/\(ism)/Manifest", method: .get)
+                #expect(again.status == .ok)
+                #expect(again.body == manifest.body)
+                #expect(again.headers[.eTag] == manifest.headers[.eTag])
+                for ref in try ClientManifest(xml: Array(manifest.body.readableBytesView)).fragmentReferences() {
+                    let uri = "/\(ism)/\(ref.path)"
+                    let first = try await client.execute(uri: uri, method: .get)
+                    let second = try await client.execute(uri: uri, method: .get)
+                    let ranged = try await client.execute(uri: uri, method: .get, headers: [.range: "bytes=4-11"])
+                    #expect(first.status == .ok, "\(uri)")
+                    #expect(second.status == .ok, "\(uri)")
+                    #expect(second.body == first.body, "\(uri)")
+                    #expect(second.headers[.eTag] == first.headers[.eTag], "\(uri)")
+                    #expect(second.headers[.contentLength] == first.headers[.contentLength], "\(uri)")
+                    #expect(ranged.status == .partialContent, "\(uri)")
+                    #expect(
+                        Array(ranged.body.readableBytesView) == Array(Array(first.body.readableBytesView)[4..<12]),
+                        "\(uri)")
+                }
+            }
+        }
+    }
+
     @Test func presentationsAreFound() async throws {
         let fx = try await Fixture.shared()
         let origin = try Harness.origin(fx.root)
