@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
@@ -37,7 +38,14 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "SmoothManifest", dependencies: ["MediaCore", "CCrypto"], swiftSettings: strict),
         .target(name: "ISOBMFF", dependencies: ["MediaCore"], swiftSettings: strict),
-        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore"],
+        .target(name: "Publish", dependencies: [
+            "SmoothManifest",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore",
+                                                 "Publish"],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
             "ISOBMFF", "SmoothManifest",
@@ -55,6 +63,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "PackagerCLI", dependencies: [
             "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder", "Origin",
+            "Publish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -66,8 +75,11 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore"],
                     exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "SmoothManifest", "MediaCore", "TestSupport", "PackagerCLI"], exclude: ["Vectors", "Scripts"],
+                    swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport"],
+        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport",
+                                                        "Publish"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [
             "Origin", "ISOBMFF", "SmoothManifest", "SmoothPack", "TestSupport",
