@@ -16,7 +16,7 @@ struct SmoothPackCommand: AsyncParsableCommand {
             """,
         version: SmoothPackVersion.string,
         subcommands: [EncodeCommand.self, PackageCommand.self, ProbeCommand.self, Inspect.self, ProfilesCommand.self, WatchCommand.self, ServeCommand.self, SplitCommand.self,
-                      PublishCommand.self])
+                      PublishCommand.self, CloudFrontCommand.self])
 }
 
 /// The tool's version, part of every output version hash.
