@@ -101,3 +101,11 @@ struct SigV4Vectors: Decodable {
         #expect(r.encodedTarget == "/b/a%20b%2Bc?partNumber=2&uploadId=x%2Fy")
     }
 }
+
+@Suite struct XMLTextTests {
+    @Test func entities() {
+        #expect(XMLText.decode("&#34;abc&#34; &quot;x&quot; &#x22;y&#X22; &lt;&amp;&gt; &apos;") == "\"abc\" \"x\" \"y\" <&> '")
+        #expect(XMLText.decode("a & b &unknown; &#zz;") == "a & b &unknown; &#zz;")
+        #expect(XMLText.first("ETag", in: Array("<Part><ETag>&#34;e1&#34;</ETag></Part>".utf8)) == "\"e1\"")
+    }
+}
