@@ -172,6 +172,31 @@ import TestSupport
     }
 }
 
+extension PublishS3Tests {
+    /// `encode --to` publishes each presentation once it is complete: its .ism is in the bucket afterwards.
+    @Test func encodeWithToPublishes() async throws {
+        let info = try S3Server.info()
+        let out = try TestPaths.temporaryDirectory("encode-to")
+        let prefix = S3Server.prefix("encode-to")
+        var env = ProcessInfo.processInfo.environment
+        env["AWS_ACCESS_KEY_ID"] = S3Server.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = S3Server.secretKey
+        let source = TestPaths.testMedia(TestPaths.allTestMedia[0])
+        let r = try runSmoothpack(["encode", source, "--out", out.path, "--profile", "fast", "--to",
+                                   "s3://\(S3Server.bucket)/\(prefix)", "--endpoint-url", info.endpoint], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let folder = try #require(try Publisher.presentations(in: out).first)
+        let m = try manifest(folder)
+        let client = try S3Server.client()
+        defer { Task { await client.shutdown() } }
+        for o in m.objects {
+            let local = try Data(contentsOf: folder.appendingPathComponent(String(o.key.dropFirst(m.prefix.count))))
+            #expect(try await client.get("\(prefix)/\(o.key)").body == [UInt8](local), "\(o.key)")
+        }
+        #expect(try await client.get("\(prefix)/crossdomain.xml").status == 200)
+    }
+}
+
 /// Runs the built `smoothpack` with an environment; both pipes drained concurrently.
 func runSmoothpack(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
