@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Publish
 import SmoothManifest
 import SmoothPack
 import Synchronization
@@ -67,6 +68,8 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(help: "Refuse sources with more audio/video streams than this.")
     var maxStreams = 64
 
+    @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
+
     /// The `--max-*` options as library limits.
     func limits() throws -> SourceLimits {
         let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -108,6 +111,12 @@ struct EncodeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let outURL = URL(fileURLWithPath: out)
+        let publisher: Publisher?
+        do { publisher = try await publishTarget.makePublisher(dryRun: false) } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(1)
+        }
+        var published = true
         let display = ProgressDisplay(enabled: !json, live: !json && isatty(STDERR_FILENO) == 1)
         for s in scan.skipped { display.line("skipped \(s.path): \(s.reason)") }
         if scan.sources.isEmpty { display.line("no sources to encode") }
@@ -131,10 +140,14 @@ struct EncodeCommand: AsyncParsableCommand {
             for await (i, result) in group {
                 results[i] = result
                 display.finished(scan.sources[i], result)
+                if let publisher, case .success(let p) = result {
+                    published = await PublishRun(publisher: publisher, json: false).publish([p.directory], policyRoot: outURL) && published
+                }
                 if next < scan.sources.count { start(next); next += 1 }
             }
         }
         display.stop()
+        await publisher?.client.shutdown()
 
         let ordered = scan.sources.indices.compactMap { i in results[i].map { (scan.sources[i], $0) } }
         if json {
@@ -145,7 +158,7 @@ struct EncodeCommand: AsyncParsableCommand {
             let failed = ordered.count - made - current
             print("\(made) created, \(current) up to date, \(failed) failed, \(scan.skipped.count) skipped")
         }
-        if ordered.contains(where: { if case .failure = $0.1 { return true } else { return false } }) { throw ExitCode(1) }
+        if !published || ordered.contains(where: { if case .failure = $0.1 { return true } else { return false } }) { throw ExitCode(1) }
     }
 }
 

@@ -16,7 +16,8 @@ struct SmoothPackCommand: AsyncParsableCommand {
             https://HOST/<stem>/<version>/<stem>.ism/Manifest.
             """,
         version: SmoothPackVersion.string,
-        subcommands: [EncodeCommand.self, PackageCommand.self, ProbeCommand.self, Inspect.self, ProfilesCommand.self, WatchCommand.self, ServeCommand.self, SplitCommand.self])
+        subcommands: [EncodeCommand.self, PackageCommand.self, ProbeCommand.self, Inspect.self, ProfilesCommand.self, WatchCommand.self, ServeCommand.self, SplitCommand.self,
+                      PublishCommand.self, CloudFrontCommand.self])
 }
 
 /// The tool's version, part of every output version hash.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Publish
 import Logging
 import ServiceLifecycle
 import SmoothPack
@@ -77,6 +78,8 @@ struct WatchCommand: AsyncParsableCommand {
                                valueName: "trace|debug|info|notice|warning|error|critical"))
     var logLevel = "info"
 
+    @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if SuccessAction(rawValue: onSuccess) == nil { throw ValidationError("--on-success is move, keep or delete") }
@@ -118,7 +121,13 @@ struct WatchCommand: AsyncParsableCommand {
             inbox: URL(fileURLWithPath: inbox, isDirectory: true), out: URL(fileURLWithPath: out, isDirectory: true),
             jobs: jobs, settle: settle, rescan: rescan, onSuccess: SuccessAction(rawValue: onSuccess) ?? .move, grace: grace, maxAttempts: attempts,
             retryDelay: retryDelay)
-        let service = WatchFolderService(configuration: configuration, store: store, encoder: packager, events: eventLog,
+        let publisher: Publisher?
+        do { publisher = try await publishTarget.makePublisher(dryRun: false) } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(1)
+        }
+        let encoder: any SourceEncoder = publisher.map { PublishingEncoder(packager: packager, publisher: $0) } ?? packager
+        let service = WatchFolderService(configuration: configuration, store: store, encoder: encoder, events: eventLog,
                                          logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -104,6 +104,13 @@ public enum Digests {
     /// Read size of ``file(at:chunkSize:)`` (4 MiB): memory stays bounded whatever the file size.
     public static let defaultChunkSize = 4 << 20
 
+    /// ``file(at:chunkSize:)`` for a path given as a string.
+    public static func file(atPath path: String, chunkSize: Int = defaultChunkSize)
+        throws(PlatformError) -> (sha256: [UInt8], md5: [UInt8], size: Int64)
+    {
+        try file(at: FilePath(path), chunkSize: chunkSize)
+    }
+
     /// SHA-256 and MD5 of the file at `path` and its size, in one streaming pass of `chunkSize` reads
     /// (C: `open`, `read`).
     public static func file(at path: FilePath, chunkSize: Int = defaultChunkSize)

@@ -1,5 +1,5 @@
 public import Foundation
-public import SmoothManifest
+public import Publish
 
 /// One finished presentation: where it is, what it holds, and how players reach it.
 public struct Presentation: Sendable, Equatable {

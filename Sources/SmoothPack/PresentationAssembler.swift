@@ -2,6 +2,7 @@ internal import Foundation
 internal import ISOBMFF
 internal import MediaCore
 internal import SmoothManifest
+internal import Publish
 
 /// One media file written into a work folder, as the muxer returned it.
 struct WrittenTrack {

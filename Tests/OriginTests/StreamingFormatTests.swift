@@ -1,6 +1,7 @@
 import Foundation
 import ISOBMFF
 import SmoothManifest
+import Publish
 import SmoothPack
 import TestSupport
 import Testing

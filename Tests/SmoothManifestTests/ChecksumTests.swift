@@ -67,7 +67,7 @@ import Testing
         }
         let file = dir.appendingPathComponent("random.bin")
         try Data(bytes).write(to: file)
-        let digest = try FileDigest.compute(file)
+        let digest = try Digests.file(atPath: file.path)
         #expect(digest.size == Int64(bytes.count))
         let sha = try run(["sha256sum", file.path])
         let md5 = try run(["md5sum", file.path])

@@ -2,6 +2,7 @@ import Foundation
 import ISOBMFF
 import Planning
 import SmoothManifest
+import Publish
 import SmoothPack
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SmoothManifest
+import Publish
 import SmoothPack
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SmoothManifest
+@testable import Publish
 import Testing
 
 @Suite struct UploadManifestTests {

@@ -1,5 +1,6 @@
 public import Foundation
 internal import Platform
+public import SmoothManifest
 
 /// `upload-manifest.json`: every object of a presentation version with its S3 key, size, checksums and
 /// headers, in upload order (media first, `.ismc`, then `.ism` last so a player never sees a manifest
@@ -111,7 +112,10 @@ public struct UploadManifest: Codable, Sendable, Equatable {
         var objects: [Object] = []
         for relative in try listFiles(folder) {
             let url = folder.appendingPathComponent(relative)
-            let digest = try FileDigest.compute(url)
+            let digest: (sha256: [UInt8], md5: [UInt8], size: Int64)
+            do { digest = try Digests.file(atPath: url.path) } catch {
+                throw ManifestError(.fileSystem, url.path, "\(error)")
+            }
             objects.append(Object(key: normalizedPrefix + relative, size: digest.size, sha256: Hex.lower(digest.sha256),
                                   md5: Data(digest.md5).base64EncodedString(),
                                   contentType: contentType(forFileName: relative), cacheControl: cacheControl))
@@ -153,43 +157,5 @@ public struct UploadManifest: Codable, Sendable, Equatable {
             }
         }
         return out
-    }
-}
-
-/// Size, SHA-256 and MD5 of a file, computed in one streaming pass.
-public struct FileDigest: Sendable, Equatable {
-    /// Bytes read.
-    public var size: Int64
-    /// 32-byte SHA-256.
-    public var sha256: [UInt8]
-    /// 16-byte MD5.
-    public var md5: [UInt8]
-
-    /// Chunk size for reading (1 MiB): memory stays bounded whatever the file size.
-    public static let chunkSize = 1 << 20
-
-    /// Reads `url` in ``chunkSize`` pieces and hashes it.
-    public static func compute(_ url: URL) throws(ManifestError) -> FileDigest {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw ManifestError(.fileSystem, url.path, "cannot open: \(error)")
-        }
-        defer { try? handle.close() }
-        var sha = SHA256()
-        var md5 = MD5()
-        var size: Int64 = 0
-        while true {
-            let chunk: Data?
-            do { chunk = try handle.read(upToCount: chunkSize) } catch {
-                throw ManifestError(.fileSystem, url.path, "cannot read: \(error)")
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            chunk.withUnsafeBytes { raw in
-                sha.update(raw)
-                md5.update(raw)
-            }
-            size += Int64(chunk.count)
-        }
-        return FileDigest(size: size, sha256: sha.finalize(), md5: md5.finalize())
     }
 }

@@ -1,0 +1,264 @@
+internal import Platform
+internal import AsyncHTTPClient
+public import Foundation
+internal import NIOCore
+internal import NIOHTTP1
+internal import SmoothManifest
+internal import Synchronization
+
+/// Where and how to reach S3.
+public struct S3Configuration: Sendable, Equatable {
+    /// Endpoint (`https://s3.<region>.amazonaws.com` unless `--endpoint-url`).
+    public var endpoint: Endpoint
+    /// Signing region.
+    public var region: String
+    /// Path-style addressing (`/<bucket>/<key>`) instead of virtual-hosted (`<bucket>.<host>/<key>`).
+    public var pathStyle: Bool
+    /// Attempts per request (first try included) before giving up on retryable failures.
+    public var maxAttempts: Int
+    /// First backoff delay; doubled per attempt, full jitter, capped at ``maxBackoffMilliseconds``.
+    public var baseBackoffMilliseconds: Int
+    /// Backoff cap.
+    public var maxBackoffMilliseconds: Int
+    /// No byte received for this long → the attempt fails (and is retried).
+    public var readTimeoutSeconds: Int
+
+    /// Creates a configuration; an IP-address or `localhost` endpoint uses path style whatever `pathStyle` says.
+    public init(endpoint: Endpoint, region: String, pathStyle: Bool = false, maxAttempts: Int = 5,
+                baseBackoffMilliseconds: Int = 200, maxBackoffMilliseconds: Int = 8_000, readTimeoutSeconds: Int = 30) {
+        self.endpoint = endpoint
+        self.region = region
+        let literal = endpoint.host == "localhost" || endpoint.host.contains(":")
+            || endpoint.host.split(separator: ".").count == 4 && endpoint.host.allSatisfy { $0 == "." || $0.isNumber }
+        self.pathStyle = pathStyle || literal
+        self.maxAttempts = max(1, maxAttempts)
+        self.baseBackoffMilliseconds = baseBackoffMilliseconds
+        self.maxBackoffMilliseconds = maxBackoffMilliseconds
+        self.readTimeoutSeconds = readTimeoutSeconds
+    }
+}
+
+/// An S3 answer: status, headers (names lower-case), body.
+public struct S3Response: Sendable {
+    /// HTTP status.
+    public var status: Int
+    /// Headers, names lower-cased.
+    public var headers: [String: String]
+    /// Body bytes (error documents and listings; object bodies of GET).
+    public var body: [UInt8]
+    /// How many attempts it took.
+    public var attempts: Int
+
+    /// `<Code>` of an S3 error document, if any.
+    public var errorCode: String? { XMLText.first("Code", in: body) }
+    /// `<Message>` of an S3 error document, if any.
+    public var errorMessage: String? { XMLText.first("Message", in: body) }
+}
+
+/// One request as sent (for tests and statistics): method, key, query names, status.
+public struct S3RequestRecord: Sendable, Equatable {
+    /// Method.
+    public var method: String
+    /// Object key ("" for bucket operations).
+    public var key: String
+    /// Query parameter names.
+    public var query: [String]
+    /// Final status (0 when the transport failed).
+    public var status: Int
+}
+
+/// A minimal S3 client: signed requests with retries. Bodies are in memory (callers cut files into
+/// bounded pieces), so a retry resends exactly the bytes that were hashed and signed.
+public final class S3Client: Sendable {
+    /// Configuration.
+    public let configuration: S3Configuration
+    /// Bucket every request addresses.
+    public let bucket: String
+    private let signer: SigV4
+    private let http: HTTPClient
+    private let log = Mutex<[S3RequestRecord]>([])
+    private let now: @Sendable () -> Int64
+
+    /// Creates a client; call ``shutdown()`` when done.
+    public init(configuration: S3Configuration, bucket: String, credentials: AWSCredentials,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.configuration = configuration
+        self.bucket = bucket
+        self.signer = SigV4(credentials: credentials, region: configuration.region)
+        self.now = now
+        var config = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.readTimeoutSeconds))),
+            connectionPool: .init())
+        config.decompression = .disabled
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    /// Closes connections.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// Every request completed so far, in completion order (the last attempt of each).
+    public var requests: [S3RequestRecord] { log.withLock { $0 } }
+
+    /// Sends a signed request, retrying 5xx, 408, 429, `SlowDown`, `RequestTimeout`, resets and timeouts with
+    /// exponential backoff and full jitter. Returns the final response whatever its status; throws
+    /// `.transport` when every attempt failed without an answer.
+    public func send(_ method: String, key: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+                     body: [UInt8] = [], payloadHash: String? = nil,
+                     maxResponseBytes: Int = 16 << 20) async throws -> S3Response {
+        let hash = payloadHash ?? Hex.lower(SHA256.hash(body))
+        let host: String
+        let path: String
+        if configuration.pathStyle {
+            host = configuration.endpoint.hostHeader
+            path = "/\(bucket)/\(key)"
+        } else {
+            host = "\(bucket).\(configuration.endpoint.hostHeader)"
+            path = "/\(key)"
+        }
+        let buffer = ByteBuffer(bytes: body)
+        var lastFailure = ""
+        for attempt in 1...configuration.maxAttempts {
+            try Task.checkCancellation()
+            if attempt > 1 { try await backoff(attempt: attempt) }
+            let request = SignableRequest(method: method, host: host, path: path, query: query, headers: headers)
+            let signed = signer.sign(request, timestamp: SigV4.timestamp(unixSeconds: now()), payloadHash: hash)
+            var http = HTTPClientRequest(url: "\(configuration.endpoint.scheme)://\(host)\(request.encodedTarget)")
+            http.method = HTTPMethod(rawValue: method)
+            for (name, value) in signed.headers { http.headers.add(name: name, value: value) }
+            if method == "PUT" || method == "POST" || !body.isEmpty {
+                http.body = .bytes(buffer)
+            }
+            let seconds = Int64(60 + body.count / (256 * 1024))
+            do {
+                let response = try await self.http.execute(http, timeout: .seconds(seconds))
+                var collected = try await response.body.collect(upTo: maxResponseBytes)
+                let bytes = collected.readBytes(length: collected.readableBytes) ?? []
+                var headerMap: [String: String] = [:]
+                for h in response.headers { headerMap[h.name.lowercased()] = h.value }
+                let result = S3Response(status: Int(response.status.code), headers: headerMap, body: bytes,
+                                        attempts: attempt)
+                if Self.isRetryable(result), attempt < configuration.maxAttempts {
+                    lastFailure = "HTTP \(result.status) \(result.errorCode ?? "")"
+                    continue
+                }
+                record(method, key, query, result.status)
+                return result
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                lastFailure = Self.describe(error)
+            }
+        }
+        record(method, key, query, 0)
+        throw PublishError(.transport, "\(method) s3://\(bucket)/\(key): \(lastFailure) after \(configuration.maxAttempts) attempts")
+    }
+
+    private func record(_ method: String, _ key: String, _ query: [(String, String)], _ status: Int) {
+        let entry = S3RequestRecord(method: method, key: key, query: query.map(\.0), status: status)
+        log.withLock { $0.append(entry) }
+    }
+
+    private func backoff(attempt: Int) async throws {
+        let ceiling = min(configuration.maxBackoffMilliseconds,
+                          configuration.baseBackoffMilliseconds << min(attempt - 2, 20))
+        let delay = Int.random(in: 0...max(1, ceiling))
+        try await Task.sleep(for: .milliseconds(delay))
+    }
+
+    static func isRetryable(_ r: S3Response) -> Bool {
+        if r.status >= 500 || r.status == 408 || r.status == 429 { return true }
+        switch r.errorCode {
+        case "SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable": return true
+        default: return false
+        }
+    }
+
+    /// One line for a transport error (no URL credentials exist to leak; the message is AHC's/NIO's).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .readTimeout: return "read timed out"
+            case .connectTimeout: return "connect timed out"
+            case .deadlineExceeded: return "request timed out"
+            case .remoteConnectionClosed: return "connection closed by the server"
+            default: return "\(e)"
+            }
+        }
+        if let e = error as? IOError { return "connection error: \(e.description)" }
+        if let e = error as? ChannelError { return "connection error: \(e)" }
+        return "\(error)".split(separator: "\n").first.map(String.init) ?? "connection error"
+    }
+
+    /// A failure line for a non-2xx answer: `<Code>: <Message> (HTTP status) on METHOD key`.
+    public func failure(_ r: S3Response, _ method: String, _ key: String) -> PublishError {
+        let code = r.errorCode ?? "HTTP\(r.status)"
+        let message = r.errorMessage.map { ": " + $0 } ?? ""
+        let attempts = r.attempts > 1 ? " after \(r.attempts) attempts" : ""
+        return PublishError(.s3, "\(method) s3://\(bucket)/\(key): \(code)\(message) (HTTP \(r.status))\(attempts)")
+    }
+}
+
+/// Just enough XML for S3's small documents: the text of elements by name, entities decoded.
+enum XMLText {
+    static func all(_ name: String, in bytes: [UInt8], decoding: Bool = true) -> [String] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var out: [String] = []
+        var rest = text[...]
+        let open = "<\(name)>", close = "</\(name)>"
+        while let start = rest.range(of: open), let end = rest.range(of: close, range: start.upperBound..<rest.endIndex) {
+            let inner = String(rest[start.upperBound..<end.lowerBound])
+            out.append(decoding ? decode(inner) : inner)
+            rest = rest[end.upperBound...]
+        }
+        return out
+    }
+
+    static func first(_ name: String, in bytes: [UInt8]) -> String? { all(name, in: bytes).first }
+
+    /// Blocks `<name>…</name>` as raw text (for lists of uploads or parts).
+    static func blocks(_ name: String, in bytes: [UInt8]) -> [[UInt8]] {
+        all(name, in: bytes, decoding: false).map { Array($0.utf8) }
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// Named (`&lt;` `&gt;` `&quot;` `&apos;` `&amp;`) and numeric (`&#34;`, `&#x22;`) entities; anything
+    /// else is kept as written.
+    static func decode(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        let named: [Substring: String] = ["lt": "<", "gt": ">", "quot": "\"", "apos": "'", "amp": "&"]
+        var out = ""
+        var rest = s[...]
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            guard let semi = after.firstIndex(of: ";"), after.distance(from: after.startIndex, to: semi) <= 10 else {
+                out += "&"
+                rest = after
+                continue
+            }
+            let name = after[..<semi]
+            var replacement: String?
+            if let n = named[name] { replacement = n }
+            else if name.hasPrefix("#x") || name.hasPrefix("#X"), let v = UInt32(name.dropFirst(2), radix: 16),
+                    let u = Unicode.Scalar(v) { replacement = String(Character(u)) }
+            else if name.hasPrefix("#"), let v = UInt32(name.dropFirst()), let u = Unicode.Scalar(v) {
+                replacement = String(Character(u))
+            }
+            if let replacement {
+                out += replacement
+                rest = after[after.index(after: semi)...]
+            } else {
+                out += "&"
+                rest = after
+            }
+        }
+        return out + rest
+    }
+}
