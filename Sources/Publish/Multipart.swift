@@ -62,18 +62,16 @@ struct PartDigests: Sendable {
 func readPart(_ url: URL, plan: PartPlan, number: Int) throws(PublishError) -> [UInt8] {
     let (offset, length) = plan.range(number)
     do {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        try handle.seek(toOffset: UInt64(offset))
-        let data = try handle.read(upToCount: length) ?? Data()
-        guard data.count == length else {
+        let file = try ReadableFile(path: url.path)
+        defer { file.close() }
+        guard file.size >= offset + Int64(length) else {
             throw PublishError(.localFile, "\(url.path) changed while publishing (short read of part \(number))")
         }
-        return [UInt8](data)
+        return try file.read(at: offset, count: length)
     } catch let e as PublishError {
         throw e
     } catch {
-        throw PublishError(.localFile, "\(url.path): cannot read part \(number) (\(error.localizedDescription))")
+        throw PublishError(.localFile, "\(url.path): cannot read part \(number) (\(error))")
     }
 }
 

@@ -354,11 +354,19 @@ public struct Publisher: Sendable {
 
     /// The file's bytes, re-checked against the manifest (the bytes sent are the bytes hashed).
     static func read(_ url: URL, expected: UploadManifest.Object) throws(PublishError) -> [UInt8] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw PublishError(.localFile, "\(url.path): cannot read (\(error.localizedDescription))")
+        let bytes: [UInt8]
+        do {
+            let file = try ReadableFile(path: url.path)
+            defer { file.close() }
+            guard file.size == expected.size else {
+                throw PublishError(.localFile, "\(url.path) changed while publishing; refusing to send it")
+            }
+            bytes = try file.read(at: 0, count: Int(clamping: file.size))
+        } catch let e as PublishError {
+            throw e
+        } catch {
+            throw PublishError(.localFile, "\(url.path): cannot read (\(error))")
         }
-        let bytes = [UInt8](data)
         guard Int64(bytes.count) == expected.size, Hex.lower(SHA256.hash(bytes)) == expected.sha256 else {
             throw PublishError(.localFile, "\(url.path) changed while publishing; refusing to send it")
         }

@@ -1,5 +1,6 @@
 public import Foundation
 internal import Platform
+internal import SystemPackage
 public import SmoothManifest
 
 /// `upload-manifest.json`: every object of a presentation version with its S3 key, size, checksums and
@@ -128,32 +129,22 @@ public struct UploadManifest: Codable, Sendable, Equatable {
                               manifestPath: normalizedPrefix + presentation + ".ism/Manifest", objects: objects)
     }
 
-    /// Relative paths (`/`-separated) of the regular files under `folder`.
+    /// Relative paths (`/`-separated) of the regular files under `folder` (hidden names and the upload manifest
+    /// itself left out). A symbolic link or special file is refused: it could loop or point outside the folder,
+    /// and cannot be uploaded.
     static func listFiles(_ folder: URL) throws(ManifestError) -> [String] {
-        let fm = FileManager.default
+        let entries: [FileSystem.WalkEntry]
+        do { entries = try FileSystem.walk(FilePath(folder.path)) } catch {
+            throw ManifestError(.fileSystem, folder.path, "cannot list: \(error)")
+        }
         var out: [String] = []
-        var stack: [String] = [""]
-        while let dir = stack.popLast() {
-            let dirURL = dir.isEmpty ? folder : folder.appendingPathComponent(dir)
-            let names: [String]
-            do { names = try fm.contentsOfDirectory(atPath: dirURL.path) } catch {
-                throw ManifestError(.fileSystem, dirURL.path, "cannot list: \(error)")
-            }
-            for name in names.sorted() where !name.hasPrefix(".") {
-                let rel = dir.isEmpty ? name : dir + "/" + name
-                if dir.isEmpty && name == fileName { continue }
-                let path = folder.appendingPathComponent(rel).path
-                let type: FileAttributeType?
-                do { type = try fm.attributesOfItem(atPath: path)[.type] as? FileAttributeType } catch {
-                    throw ManifestError(.fileSystem, path, "cannot stat: \(error)")
-                }
-                switch type {
-                case .typeDirectory?: stack.append(rel)
-                case .typeRegular?: out.append(rel)
-                default:
-                    // Symbolic links could loop or point outside the folder; special files cannot be uploaded.
-                    throw ManifestError(.fileSystem, path, "not a regular file or directory (\(type?.rawValue ?? "unknown"))")
-                }
+        for entry in entries where entry.relativePath != fileName {
+            switch entry.kind {
+            case .directory: continue
+            case .file: out.append(entry.relativePath)
+            case .symlink, .other:
+                throw ManifestError(.fileSystem, folder.appendingPathComponent(entry.relativePath).path,
+                                    "not a regular file or directory")
             }
         }
         return out
