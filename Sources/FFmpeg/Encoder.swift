@@ -1,51 +1,14 @@
 internal import CFFmpeg
 public import MediaCore
+internal import Synchronization
 
-/// H.264 settings for one rung, applied to libx264 through libavcodec.
-public struct VideoEncoderSettings: Sendable, Equatable {
-    public var width: Int
-    public var height: Int
-    /// Seconds per frame; also the encoder time base (one unit per frame).
-    public var frameDuration: Rational
-    /// Frames per GOP = frames per fragment; IDR on every multiple and nowhere else.
-    public var gopSize: Int
-    public var bitrate: Int
-    public var maxrate: Int
-    public var bufsize: Int
-    /// x264 profile name: "high", "main" or "baseline".
-    public var profile: String
-    public var level: String?
-    public var preset: String
-    public var bframes: Int
-    public var refs: Int?
-    /// Threads for this encoder (x264 frame threads); 0 lets x264 choose.
-    public var threads: Int
-    /// Extra x264 parameters, passed through `x264-params` after ours.
-    public var x264Params: [String: String]
-
-    public init(width: Int, height: Int, frameDuration: Rational, gopSize: Int, bitrate: Int, maxrate: Int,
-                bufsize: Int, profile: String, level: String? = nil, preset: String, bframes: Int, refs: Int? = nil,
-                threads: Int = 0, x264Params: [String: String] = [:]) {
-        self.width = width
-        self.height = height
-        self.frameDuration = frameDuration
-        self.gopSize = gopSize
-        self.bitrate = bitrate
-        self.maxrate = maxrate
-        self.bufsize = bufsize
-        self.profile = profile
-        self.level = level
-        self.preset = preset
-        self.bframes = bframes
-        self.refs = refs
-        self.threads = threads
-        self.x264Params = x264Params
-    }
-
-    /// The `x264-params` string: closed GOPs of exactly `gopSize` frames, no scene-cut key frames,
-    /// then the profile's own parameters (sorted, so the string is stable).
-    var x264ParamString: String {
-        var params = ["keyint=\(gopSize)", "min-keyint=\(gopSize)", "scenecut=0", "open-gop=0"]
+extension VideoEncoding {
+    /// The `x264-params` string: closed GOPs of exactly `gopSize` frames, no scene-cut key frames, one
+    /// thread (see ``Encoder/h264(_:width:height:frameDuration:gopSize:)``), then the profile's own
+    /// parameters (sorted, so the string is stable).
+    func x264ParamString(gopSize: Int) -> String {
+        var params = ["keyint=\(gopSize)", "min-keyint=\(gopSize)", "scenecut=0", "open-gop=0",
+                      "threads=1", "lookahead-threads=1", "sliced-threads=0"]
         params += x264Params.keys.sorted().map { "\($0)=\(x264Params[$0] ?? "")" }
         return params.joined(separator: ":")
     }
@@ -55,6 +18,7 @@ public struct VideoEncoderSettings: Sendable, Equatable {
 /// `avcodec_send_frame`, `avcodec_receive_packet`, `avcodec_free_context`.
 public final class Encoder {
     let context: UnsafeMutablePointer<AVCodecContext>
+    private static let openLock = Mutex(())
 
     private init(codecName: String, configure: (UnsafeMutablePointer<AVCodecContext>) throws(FFmpegError) -> Void,
                  options: [String: String]) throws(FFmpegError) {
@@ -68,7 +32,10 @@ public final class Encoder {
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
         for (k, v) in options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dict, k, v, 0) }
-        try check(avcodec_open2(ctx, codec, &dict), "avcodec_open2")
+        // libx264 fills process-wide tables while an encoder opens, and FFmpeg 5.1 marks its wrapper as safe to
+        // open concurrently: one open at a time, so an encoder never reads a table another is writing.
+        let opened = Self.openLock.withLock { _ in avcodec_open2(ctx, codec, &dict) }
+        try check(opened, "avcodec_open2")
         if let left = av_dict_get(dict, "", nil, AV_DICT_IGNORE_SUFFIX) {
             throw FFmpegError(function: "avcodec_open2", message: "unknown \(codecName) option \(String(cString: left.pointee.key))")
         }
@@ -80,24 +47,40 @@ public final class Encoder {
     }
 
     /// An H.264 encoder (libx264) producing Annex-B packets with SPS/PPS in ``extradata``.
-    public static func h264(_ s: VideoEncoderSettings) throws(FFmpegError) -> Encoder {
-        var options = ["preset": s.preset, "profile": s.profile, "forced-idr": "1", "x264-params": s.x264ParamString]
-        if let level = s.level { options["level"] = level }
+    ///
+    /// Always one thread, lookahead included: with VBV (maxrate/bufsize), x264's frame threads plan each
+    /// frame's size from the sizes other threads have reached so far, and sliced threads sum the other
+    /// slices' running estimates, so the bytes would depend on scheduling (load) and on the thread count
+    /// (cores). One thread makes the output a function of the input and the settings only; parallelism
+    /// comes from encoding the rungs side by side and several sources at once.
+    ///
+    /// - Parameters:
+    ///   - encoding: the rung's rates and x264 settings.
+    ///   - width, height: the output size (frames sent must have it).
+    ///   - frameDuration: seconds per frame; also the encoder time base (one unit per frame).
+    ///   - gopSize: frames per GOP = frames per fragment; an IDR on every multiple and nowhere else.
+    public static func h264(_ encoding: VideoEncoding, width: Int, height: Int, frameDuration: Rational,
+                            gopSize: Int) throws(FFmpegError) -> Encoder {
+        let e = encoding
+        var options = ["preset": e.preset, "profile": e.profile.x264Name, "forced-idr": "1",
+                       "x264-params": e.x264ParamString(gopSize: gopSize)]
+        if let level = e.level { options["level"] = level }
         return try Encoder(codecName: "libx264", configure: { c in
-            c.pointee.width = Int32(s.width)
-            c.pointee.height = Int32(s.height)
+            c.pointee.width = Int32(width)
+            c.pointee.height = Int32(height)
             c.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-            c.pointee.time_base = AVRational(num: Int32(s.frameDuration.numerator), den: Int32(s.frameDuration.denominator))
-            c.pointee.framerate = AVRational(num: Int32(s.frameDuration.denominator), den: Int32(s.frameDuration.numerator))
+            c.pointee.time_base = AVRational(num: Int32(frameDuration.numerator), den: Int32(frameDuration.denominator))
+            c.pointee.framerate = AVRational(num: Int32(frameDuration.denominator), den: Int32(frameDuration.numerator))
             c.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
-            c.pointee.gop_size = Int32(s.gopSize)
-            c.pointee.keyint_min = Int32(s.gopSize)
-            c.pointee.max_b_frames = Int32(s.bframes)
-            c.pointee.bit_rate = Int64(s.bitrate)
-            c.pointee.rc_max_rate = Int64(s.maxrate)
-            c.pointee.rc_buffer_size = Int32(s.bufsize)
-            if let refs = s.refs { c.pointee.refs = Int32(refs) }
-            c.pointee.thread_count = Int32(s.threads)
+            c.pointee.gop_size = Int32(gopSize)
+            c.pointee.keyint_min = Int32(gopSize)
+            c.pointee.max_b_frames = Int32(e.bframes)
+            c.pointee.bit_rate = Int64(e.bitrate)
+            c.pointee.rc_max_rate = Int64(e.maxrate)
+            c.pointee.rc_buffer_size = Int32(e.bufsize)
+            if let refs = e.refs { c.pointee.refs = Int32(refs) }
+            c.pointee.thread_count = 1
+            c.pointee.thread_type = FF_THREAD_FRAME
         }, options: options)
     }
 

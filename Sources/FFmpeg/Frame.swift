@@ -2,8 +2,8 @@ internal import CFFmpeg
 
 /// Owns an `AVFrame`. C: `av_frame_alloc` / `av_frame_free`.
 ///
-/// A frame handed to several encoders is only read by them (swscale reads the planes), so one
-/// instance may be shared read-only across threads once it is complete; see ``SharedFrame``.
+/// Not shareable between threads: a frame handed to several encoders is wrapped in a ``SharedFrame``,
+/// which offers no way to change it.
 public final class Frame {
     let raw: UnsafeMutablePointer<AVFrame>
 
@@ -49,16 +49,33 @@ public final class Frame {
     }
 }
 
-/// A complete frame shared read-only between threads (decoder → encoders).
+/// A complete decoded frame handed to every rung (decoder → encoders), read-only by construction.
 ///
-/// Safety: producers publish a frame only after they have finished writing it and never write it
-/// again; consumers only read it.
-public final class SharedFrame: @unchecked Sendable {
-    public let frame: Frame
+/// It takes the frame's buffer references over from the ``Frame`` it is made from (which is left empty),
+/// keeps them in a private `AVFrame` and hands out no `Frame` and no setter: this module reads it only
+/// through a const pointer (``withUnsafeFrame(_:)``: swscale reads the planes, or a new reference is
+/// taken), and other modules see only its size and index. Buffers shared with the decoder or the filter
+/// graph are reference-counted and never written by them once output.
+public final class SharedFrame: Sendable {
+    /// Only ever read, through a const pointer; the object is immutable after `init`. The compiler cannot
+    /// see that through a C pointer, hence `nonisolated(unsafe)` on this one private field.
+    nonisolated(unsafe) private let storage: Frame
     /// Output frame number on the rendition timeline (0, 1, 2…).
     public let index: Int64
-    public init(_ frame: Frame, index: Int64) {
-        self.frame = frame
+    public let width: Int
+    public let height: Int
+
+    /// Moves `frame`'s contents (`av_frame_move_ref`) into a new shared frame; `frame` is left empty.
+    public init(taking frame: Frame, index: Int64) throws(FFmpegError) {
+        storage = try Frame()
+        av_frame_move_ref(storage.raw, frame.raw)
         self.index = index
+        width = storage.width
+        height = storage.height
+    }
+
+    /// Calls `body` with a read-only view of the frame.
+    func withUnsafeFrame<R, E: Error>(_ body: (UnsafePointer<AVFrame>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafePointer(storage.raw))
     }
 }

@@ -20,11 +20,15 @@ public final class Scaler {
     /// Scales `source` into a new frame of the output size (bicubic, as ffmpeg's scale filter), with the
     /// source's timestamp. The source is only read. A source already of the output size in `yuv420p` is
     /// not copied: the result references its buffers.
-    public func scale(_ source: Frame) throws(FFmpegError) -> Frame {
-        let src = source.raw
+    public func scale(_ source: SharedFrame) throws(FFmpegError) -> Frame {
+        try source.withUnsafeFrame { (src: UnsafePointer<AVFrame>) throws(FFmpegError) -> Frame in try scale(src) }
+    }
+
+    private func scale(_ src: UnsafePointer<AVFrame>) throws(FFmpegError) -> Frame {
         if src.pointee.width == Int32(width), src.pointee.height == Int32(height),
            src.pointee.format == AV_PIX_FMT_YUV420P.rawValue {
-            let same = try source.ref()
+            let same = try Frame()
+            try check(av_frame_ref(same.raw, src), "av_frame_ref")
             same.raw.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)   // outputs have square pixels
             return same
         }
@@ -34,15 +38,17 @@ public final class Scaler {
                                        Int32(SWS_BICUBIC), nil, nil, nil)
         guard let context else {
             throw FFmpegError(function: "sws_getCachedContext",
-                              message: "cannot convert \(source.width)x\(source.height) to \(width)x\(height)")
+                              message: "cannot convert \(src.pointee.width)x\(src.pointee.height) to \(width)x\(height)")
         }
         let out = try Frame()
         out.raw.pointee.width = Int32(width)
         out.raw.pointee.height = Int32(height)
         out.raw.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         try check(av_frame_get_buffer(out.raw, 0), "av_frame_get_buffer")
-        let lines = withUnsafePointer(to: src.pointee.data) { srcData in
-            withUnsafePointer(to: src.pointee.linesize) { srcLines in
+        var srcData = src.pointee.data
+        var srcLines = src.pointee.linesize
+        let lines = withUnsafePointer(to: &srcData) { srcData in
+            withUnsafePointer(to: &srcLines) { srcLines in
                 withUnsafeMutablePointer(to: &out.raw.pointee.data) { dstData in
                     withUnsafeMutablePointer(to: &out.raw.pointee.linesize) { dstLines in
                         srcData.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sd in

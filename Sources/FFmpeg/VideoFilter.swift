@@ -21,6 +21,10 @@ public final class VideoFilter {
     public init(width: Int, height: Int, pixelFormat: Int32, timeBase: Rational, sampleAspectRatio: Rational,
                 chain: String, outputFrameRate: Rational) throws(FFmpegError) {
         guard let g = avfilter_graph_alloc() else { throw .outOfMemory("avfilter_graph_alloc") }
+        // One thread: with libavfilter's slice threads (as many as cores) the rotated clip's frames
+        // differed between runs under load, so the encoders' input, and their output, depended on
+        // timing and on the core count. The chain is cheap next to the encoders, which run side by side.
+        g.pointee.nb_threads = 1
         graph = g
         description = chain
         outputTimeBase = outputFrameRate.inverted

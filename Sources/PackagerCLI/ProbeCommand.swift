@@ -58,7 +58,7 @@ struct ProbeCommand: ParsableCommand {
             lines.append("  plan: \(video.frameRate) fps, GOP \(video.framesPerFragment) frames = \(video.fragmentDuration.doubleValue) s"
                 + (video.deinterlace ? ", deinterlace" : "") + (video.rotation != 0 ? ", rotate \(video.rotation)°" : ""))
             for r in video.rungs {
-                lines.append("    \(r.name): \(r.width)x\(r.height) \(r.bitrate / 1000) kb/s (max \(r.maxrate / 1000), buf \(r.bufsize / 1000)) \(r.profile.x264Name)")
+                lines.append("    \(r.name): \(r.width)x\(r.height) \(r.encoding.bitrate / 1000) kb/s (max \(r.encoding.maxrate / 1000), buf \(r.encoding.bufsize / 1000)) \(r.encoding.profile.x264Name)")
             }
         }
         for a in plan.audio {

@@ -51,45 +51,21 @@ public struct VideoPlan: Sendable, Equatable, Codable {
     }
 }
 
-/// One H.264 rendition (a video QualityLevel).
+/// One H.264 rendition (a video QualityLevel): the profile rung's encoding at a planned size.
 public struct VideoRung: Sendable, Equatable, Codable {
     /// Unique within the plan, e.g. `720p`, `1080p_4500k`.
     public var name: String
     /// Output size in square pixels, even, displayed orientation.
     public var width: Int
     public var height: Int
-    /// Average bitrate, bits per second; unique within the plan (it names the QualityLevel).
-    public var bitrate: Int
-    /// VBV maximum rate, bits per second.
-    public var maxrate: Int
-    /// VBV buffer size, bits.
-    public var bufsize: Int
-    public var profile: H264Profile
-    /// H.264 level such as `3.1`, or nil to let x264 choose.
-    public var level: String?
-    /// x264 preset name.
-    public var preset: String
-    public var bframes: Int
-    /// Reference frames, or nil for the preset's choice.
-    public var refs: Int?
-    /// Extra x264 options, passed through as x264-params `key=value`.
-    public var x264Params: [String: String]
+    /// The rung's encoding; its bitrate is unique within the plan (it names the QualityLevel).
+    public var encoding: VideoEncoding
 
-    public init(name: String, width: Int, height: Int, bitrate: Int, maxrate: Int, bufsize: Int,
-                profile: H264Profile, level: String? = nil, preset: String, bframes: Int, refs: Int? = nil,
-                x264Params: [String: String] = [:]) {
+    public init(name: String, width: Int, height: Int, encoding: VideoEncoding) {
         self.name = name
         self.width = width
         self.height = height
-        self.bitrate = bitrate
-        self.maxrate = maxrate
-        self.bufsize = bufsize
-        self.profile = profile
-        self.level = level
-        self.preset = preset
-        self.bframes = bframes
-        self.refs = refs
-        self.x264Params = x264Params
+        self.encoding = encoding
     }
 }
 

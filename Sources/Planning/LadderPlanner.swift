@@ -124,8 +124,7 @@ public enum LadderPlanner {
                 t = sourceShort
             }
             let size = g.size(shortSide: t)
-            rungs.append(videoRung(rung, name: rung.name, size: size, bitrate: rung.bitrate,
-                                   maxrate: rung.maxrate, bufsize: rung.bufsize))
+            rungs.append(VideoRung(name: rung.name, width: size.width, height: size.height, encoding: rung.encoding))
         }
         if rungs.isEmpty, let lowest = profile.rungs.last {
             rungs.append(smallSourceRung(lowest, g, notes: &notes))
@@ -150,20 +149,16 @@ public enum LadderPlanner {
         var factor = Rational(Int64(size.width * size.height), max(rungPixels, 1))
         if factor < smallSourceMinimumBitrateFactor { factor = smallSourceMinimumBitrateFactor }
         if Rational(1, 1) < factor { factor = Rational(1, 1) }
-        let bitrate = max(1000, Int(roundHalfUp(Rational(Int64(lowest.bitrate), 1000) * factor)) * 1000)
-        let maxrate = Int(roundHalfUp(Rational(Int64(bitrate), 1) * Rational(Int64(lowest.maxrate), Int64(lowest.bitrate))))
-        let bufsize = Int(roundHalfUp(Rational(Int64(bitrate), 1) * Rational(Int64(lowest.bufsize), Int64(lowest.bitrate))))
+        let rates = lowest.encoding
+        let bitrate = max(1000, Int(roundHalfUp(Rational(Int64(rates.bitrate), 1000) * factor)) * 1000)
+        let maxrate = Int(roundHalfUp(Rational(Int64(bitrate), 1) * Rational(Int64(rates.maxrate), Int64(rates.bitrate))))
+        let bufsize = Int(roundHalfUp(Rational(Int64(bitrate), 1) * Rational(Int64(rates.bufsize), Int64(rates.bitrate))))
         let name = "\(min(size.width, size.height))p"
         notes.append("source \(g.width)x\(g.height) is smaller than every rung: one rung \(name)"
                      + " \(size.width)x\(size.height) at \(bitrate) bps (from \(lowest.name))")
-        return videoRung(lowest, name: name, size: size, bitrate: bitrate, maxrate: maxrate, bufsize: bufsize)
-    }
-
-    static func videoRung(_ rung: RungProfile, name: String, size: (width: Int, height: Int), bitrate: Int,
-                          maxrate: Int, bufsize: Int) -> VideoRung {
-        VideoRung(name: name, width: size.width, height: size.height, bitrate: bitrate, maxrate: maxrate,
-                  bufsize: bufsize, profile: rung.profile, level: rung.level, preset: rung.preset,
-                  bframes: rung.bframes, refs: rung.refs, x264Params: rung.x264Params)
+        var encoding = lowest.encoding
+        (encoding.bitrate, encoding.maxrate, encoding.bufsize) = (bitrate, maxrate, bufsize)
+        return VideoRung(name: name, width: size.width, height: size.height, encoding: encoding)
     }
 
     /// 0, 90, 180 or 270 for any angle (nearest quarter turn, clockwise).

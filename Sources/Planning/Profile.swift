@@ -1,16 +1,5 @@
 public import MediaCore
 
-/// An H.264 profile as x264 names it.
-public enum H264Profile: String, Sendable, Equatable, Codable, CaseIterable {
-    case high, main, baseline
-
-    /// The name x264 (and libavcodec's `profile` option) takes: `high`, `main`, `baseline`.
-    public var x264Name: String { rawValue }
-
-    /// Whether the profile allows B-frames (baseline does not).
-    public var allowsBFrames: Bool { self != .baseline }
-}
-
 /// Which source audio streams become output tracks.
 public enum AudioLanguageSelection: String, Sendable, Equatable, Codable, CaseIterable {
     /// Only the first usable audio stream (plus its surround sibling, see ``AudioProfile/surround``).
@@ -69,38 +58,14 @@ public struct RungProfile: Sendable, Equatable, Codable {
     public var width: Int?
     /// Height for a landscape source; the short side in general.
     public var height: Int
-    /// Average bitrate, bits per second; unique within the ladder.
-    public var bitrate: Int
-    /// VBV maximum rate, bits per second (≥ bitrate).
-    public var maxrate: Int
-    /// VBV buffer size, bits.
-    public var bufsize: Int
-    public var profile: H264Profile
-    /// H.264 level (`3.1`, `4`, `1b`…), or nil to let x264 choose.
-    public var level: String?
-    /// x264 preset name.
-    public var preset: String
-    public var bframes: Int
-    /// Reference frames, or nil for the preset's choice.
-    public var refs: Int?
-    /// Free-form x264 options (`key=value` for x264-params), profile-level merged with rung-level.
-    public var x264Params: [String: String]
+    /// Rates and x264 settings (x264 params: profile-level merged with rung-level).
+    public var encoding: VideoEncoding
 
-    public init(name: String, width: Int? = nil, height: Int, bitrate: Int, maxrate: Int, bufsize: Int,
-                profile: H264Profile = .high, level: String? = nil, preset: String = "medium",
-                bframes: Int = 3, refs: Int? = nil, x264Params: [String: String] = [:]) {
+    public init(name: String, width: Int? = nil, height: Int, encoding: VideoEncoding) {
         self.name = name
         self.width = width
         self.height = height
-        self.bitrate = bitrate
-        self.maxrate = maxrate
-        self.bufsize = bufsize
-        self.profile = profile
-        self.level = level
-        self.preset = preset
-        self.bframes = bframes
-        self.refs = refs
-        self.x264Params = x264Params
+        self.encoding = encoding
     }
 }
 
@@ -149,10 +114,11 @@ extension Profile {
         var lines = ["smoothpack-profile/1", "fragment_duration=\(fragmentDuration)"]
         if let video {
             lines.append("video.codec=h264")
-            for (i, r) in video.rungs.enumerated() {
+            for (i, rung) in video.rungs.enumerated() {
+                let r = rung.encoding
                 let params = r.x264Params.keys.sorted().map { "\(Self.quoted($0))=\(Self.quoted(r.x264Params[$0] ?? ""))" }
-                lines.append("video.rungs[\(i)]: name=\(Self.quoted(r.name)) width=\(r.width.map(String.init) ?? "auto")"
-                    + " height=\(r.height) bitrate=\(r.bitrate) maxrate=\(r.maxrate) bufsize=\(r.bufsize)"
+                lines.append("video.rungs[\(i)]: name=\(Self.quoted(rung.name)) width=\(rung.width.map(String.init) ?? "auto")"
+                    + " height=\(rung.height) bitrate=\(r.bitrate) maxrate=\(r.maxrate) bufsize=\(r.bufsize)"
                     + " profile=\(r.profile.rawValue) level=\(r.level ?? "auto") preset=\(r.preset)"
                     + " bframes=\(r.bframes) refs=\(r.refs.map(String.init) ?? "auto")"
                     + " x264_params={\(params.joined(separator: ","))}")

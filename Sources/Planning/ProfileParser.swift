@@ -45,6 +45,11 @@ private let reservedX264Params: [String: String] = [
     "preset": "use the preset key",
     "pass": "smoothpack encodes in one pass",
     "stats": "smoothpack encodes in one pass",
+    "threads": "each rung encodes on one thread so that the same inputs give the same bytes",
+    "lookahead-threads": "each rung encodes on one thread so that the same inputs give the same bytes",
+    "sliced-threads": "each rung encodes on one thread so that the same inputs give the same bytes",
+    "non-deterministic": "the same inputs must give the same bytes",
+    "deterministic": "the same inputs must give the same bytes",
 ]
 
 /// Keys of each mapping, in the order the README documents them.
@@ -173,11 +178,11 @@ struct ProfileParser {
         for (i, item) in seq.enumerated() {
             let rungPath = "\(map.child("rungs"))[\(i)]"
             let (rung, explicitName) = try parseRung(item, path: rungPath, defaults: defaults)
-            if let previous = bitratePaths[rung.bitrate] {
+            if let previous = bitratePaths[rung.encoding.bitrate] {
                 throw error(.invalidValue, "\(rungPath).bitrate", item,
-                            "duplicate bitrate \(rung.bitrate), already used by \(previous) (bitrates name the QualityLevels)")
+                            "duplicate bitrate \(rung.encoding.bitrate), already used by \(previous) (bitrates name the QualityLevels)")
             }
-            bitratePaths[rung.bitrate] = rungPath
+            bitratePaths[rung.encoding.bitrate] = rungPath
             if explicitName {
                 if let previous = namePaths[rung.name] {
                     throw error(.invalidValue, "\(rungPath).name", item, "duplicate name '\(rung.name)', already used by \(previous)")
@@ -189,14 +194,14 @@ struct ProfileParser {
         // Tallest first, then highest bitrate first, so the file's order of rungs does not matter.
         rungs.sort { a, b in
             if a.rung.height != b.rung.height { return a.rung.height > b.rung.height }
-            return a.rung.bitrate > b.rung.bitrate
+            return a.rung.encoding.bitrate > b.rung.encoding.bitrate
         }
         var taken = Set(namePaths.keys)
         var result: [RungProfile] = []
         for var entry in rungs {
             if !entry.explicitName {
                 var candidate = entry.rung.name
-                if taken.contains(candidate) { candidate += "_" + Self.bitrateLabel(entry.rung.bitrate) }
+                if taken.contains(candidate) { candidate += "_" + Self.bitrateLabel(entry.rung.encoding.bitrate) }
                 var n = 2
                 let base = candidate
                 while taken.contains(candidate) { candidate = "\(base)_\(n)"; n += 1 }
@@ -307,10 +312,10 @@ struct ProfileParser {
         var params = defaults.x264Params
         params.merge(own.x264Params) { _, rung in rung }
 
-        let rung = RungProfile(name: name, width: width, height: height, bitrate: bitrate, maxrate: maxrate,
-                               bufsize: bufsize, profile: profile, level: own.level ?? defaults.level,
-                               preset: own.preset ?? defaults.preset ?? "medium", bframes: bframes,
-                               refs: own.refs ?? defaults.refs, x264Params: params)
+        let encoding = VideoEncoding(bitrate: bitrate, maxrate: maxrate, bufsize: bufsize, profile: profile,
+                                     level: own.level ?? defaults.level, preset: own.preset ?? defaults.preset ?? "medium",
+                                     bframes: bframes, refs: own.refs ?? defaults.refs, x264Params: params)
+        let rung = RungProfile(name: name, width: width, height: height, encoding: encoding)
         return (rung, explicitName)
     }
 

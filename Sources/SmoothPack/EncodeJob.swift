@@ -74,7 +74,7 @@ struct EncodeJob {
                 let sink: MuxingSink
                 switch rendition {
                 case .video(_, let rung):
-                    sink = MuxingSink(path: work.appendingPathComponent(Naming.videoFile(stem, bitrate: rung.bitrate)).path,
+                    sink = MuxingSink(path: work.appendingPathComponent(Naming.videoFile(stem, bitrate: rung.encoding.bitrate)).path,
                                       trackID: 1, policy: .video(minimumDuration: 0))
                 case .audio(_, let track):
                     sink = MuxingSink(path: work.appendingPathComponent(
@@ -113,7 +113,7 @@ struct EncodeJob {
             let file = URL(fileURLWithPath: sink.path).lastPathComponent
             switch rendition {
             case .video(_, let rung):
-                written.append(WrittenTrack(kind: .video, bitrate: rung.bitrate, file: file, trackName: nil, language: nil,
+                written.append(WrittenTrack(kind: .video, bitrate: rung.encoding.bitrate, file: file, trackName: nil, language: nil,
                                             width: rung.width, height: rung.height, index: index))
             case .audio(_, let track):
                 written.append(WrittenTrack(kind: .audio, bitrate: track.bitrate, file: file, trackName: track.trackName,

@@ -40,5 +40,5 @@ enum PresentationVersion {
 /// Facts about this build of smoothpack.
 public enum SmoothPackInfo {
     /// The package version; part of every output version hash.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 }

@@ -1,17 +1,28 @@
 internal import Foundation
+internal import Synchronization
 
 /// A fixed-capacity FIFO between two threads: `put` blocks while full, `take` blocks while empty.
 /// Back-pressure from its depth bounds memory, however long the input.
-final class BoundedQueue<Element>: @unchecked Sendable {
+///
+/// The ring and its flags live in a `Mutex`; the `NSCondition` only parks and wakes threads. Every change
+/// to the state happens while the condition's lock is held too, so a waiter re-checks the state under
+/// that lock and no wake-up is lost.
+final class BoundedQueue<Element: Sendable>: Sendable {
+    private struct State: ~Copyable {
+        var items: [Element?]
+        var head = 0
+        var count = 0
+        var closed = false
+    }
+
+    private let state: Mutex<State>
     private let condition = NSCondition()
-    private var items: [Element?]
-    private var head = 0
-    private var count = 0
-    private var closed = false
+    private let capacity: Int
 
     init(capacity: Int) {
         precondition(capacity > 0, "a queue needs room for one element")
-        items = Array(repeating: nil, count: capacity)
+        self.capacity = capacity
+        state = Mutex(State(items: Array(repeating: nil, count: capacity)))
     }
 
     /// Adds `element`, waiting for room. Returns false (and drops it) when the queue was closed.
@@ -19,32 +30,38 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     func put(_ element: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while count == items.count && !closed { condition.wait() }
-        if closed { return false }
-        items[(head + count) % items.count] = element
-        count += 1
-        condition.broadcast()
-        return true
+        while state.withLock({ $0.count == capacity && !$0.closed }) { condition.wait() }
+        let added = state.withLock { s -> Bool in
+            if s.closed { return false }
+            s.items[(s.head + s.count) % capacity] = element
+            s.count += 1
+            return true
+        }
+        if added { condition.broadcast() }
+        return added
     }
 
     /// Removes the oldest element, waiting for one; nil once the queue is closed and drained.
     func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while count == 0 && !closed { condition.wait() }
-        if count == 0 { return nil }
-        let element = items[head]
-        items[head] = nil
-        head = (head + 1) % items.count
-        count -= 1
-        condition.broadcast()
+        while state.withLock({ $0.count == 0 && !$0.closed }) { condition.wait() }
+        let element = state.withLock { s -> Element? in
+            if s.count == 0 { return nil }
+            let element = s.items[s.head]
+            s.items[s.head] = nil
+            s.head = (s.head + 1) % capacity
+            s.count -= 1
+            return element
+        }
+        if element != nil { condition.broadcast() }
         return element
     }
 
     /// Ends the stream: takers drain what is left, then get nil; putters are refused.
     func close() {
         condition.lock()
-        closed = true
+        state.withLock { $0.closed = true }
         condition.broadcast()
         condition.unlock()
     }
@@ -52,28 +69,23 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     /// Closes and drops everything queued (cancellation).
     func abort() {
         condition.lock()
-        closed = true
-        for i in items.indices { items[i] = nil }
-        count = 0
+        state.withLock { s in
+            s.closed = true
+            for i in s.items.indices { s.items[i] = nil }
+            s.count = 0
+        }
         condition.broadcast()
         condition.unlock()
     }
 }
 
 /// The first error raised by any thread of a job, shared so every thread can stop early.
-final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
+final class FirstError: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
 
     func record(_ error: any Error) {
-        lock.lock()
-        if stored == nil { stored = error }
-        lock.unlock()
+        stored.withLock { if $0 == nil { $0 = error } }
     }
 
-    var error: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
+    var error: (any Error)? { stored.withLock { $0 } }
 }

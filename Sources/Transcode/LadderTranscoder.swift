@@ -40,15 +40,9 @@ public final class LadderTranscoder {
         var workers: [RungWorker] = []
         if let video = plan.video {
             videoDecoder = try Decoder(input: input, streamIndex: video.sourceStreamIndex)
-            let threads = Self.encoderThreads(rungs: video.rungs.count)
             for (i, rung) in video.rungs.enumerated() {
-                let settings = VideoEncoderSettings(
-                    width: rung.width, height: rung.height, frameDuration: video.frameDuration,
-                    gopSize: video.framesPerFragment, bitrate: rung.bitrate, maxrate: rung.maxrate,
-                    bufsize: rung.bufsize, profile: rung.profile.x264Name, level: rung.level, preset: rung.preset,
-                    bframes: rung.bframes, refs: rung.refs, threads: threads, x264Params: rung.x264Params)
                 let rendition = Rendition.video(index: i, rung: rung)
-                workers.append(try RungWorker(rendition: rendition, settings: settings, sink: try makeSink(rendition),
+                workers.append(try RungWorker(rendition: rendition, rung: rung, video: video, sink: try makeSink(rendition),
                                               depth: queueDepth, failure: failure, path: sourcePath))
             }
         }
@@ -88,12 +82,6 @@ public final class LadderTranscoder {
         let outputs = workers.map(\.summary) + tracks.map(\.summary)
         return TranscodeSummary(outputs: outputs.compactMap { $0 }, decodedFrames: demux.decodedVideoFrames,
                                 elapsed: elapsed)
-    }
-
-    /// x264 threads per rung: enough that all cores stay busy however many rungs run side by side.
-    static func encoderThreads(rungs: Int) -> Int {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        return max(1, Int((Double(cores) * 1.5 / Double(max(rungs, 1))).rounded(.up)))
     }
 }
 
@@ -255,7 +243,7 @@ private struct Demuxer {
         while true {
             let out = try Frame()
             guard try filter.pull(into: out) == .output else { return }
-            let shared = SharedFrame(out, index: framesOut)
+            let shared = try SharedFrame(taking: out, index: framesOut)
             framesOut += 1
             for worker in workers where !worker.queue.put(shared) { return }
         }

@@ -11,7 +11,7 @@ public enum Rendition: Sendable, Equatable {
     /// Target bitrate in bits per second.
     public var bitrate: Int {
         switch self {
-        case .video(_, let rung): return rung.bitrate
+        case .video(_, let rung): return rung.encoding.bitrate
         case .audio(_, let track): return track.bitrate
         }
     }

@@ -4,6 +4,11 @@ internal import Planning
 
 /// One video rung on its own thread: scale each shared frame, encode with libx264, hand samples to the
 /// sink. Owns its FFmpeg objects; nothing else touches them once the thread starts.
+///
+/// Stays `@unchecked Sendable`: it is built on the calling thread (the encoder must open before any work
+/// starts, and the sink comes from the caller's non-Sendable factory), then handed once to its own thread,
+/// which alone uses the encoder, scaler, sink and counters; the caller touches only ``queue`` (Sendable)
+/// and reads ``summary`` after joining the thread (`DispatchGroup.wait`, a happens-before edge).
 final class RungWorker: @unchecked Sendable {
     let rendition: Rendition
     let queue: BoundedQueue<SharedFrame>
@@ -19,22 +24,23 @@ final class RungWorker: @unchecked Sendable {
     private var firstPresentationIndex: Int64?
     private(set) var summary: TranscodeSummary.Output?
 
-    init(rendition: Rendition, settings: VideoEncoderSettings, sink: any RenditionSink, depth: Int,
+    init(rendition: Rendition, rung: VideoRung, video: VideoPlan, sink: any RenditionSink, depth: Int,
          failure: FirstError, path: String) throws {
         self.rendition = rendition
         self.sink = sink
         self.failure = failure
         self.path = path
-        gop = Int64(settings.gopSize)
-        frameDuration = settings.frameDuration
+        gop = Int64(video.framesPerFragment)
+        frameDuration = video.frameDuration
         queue = BoundedQueue(capacity: depth)
-        scaler = Scaler(width: settings.width, height: settings.height)
-        encoder = try Encoder.h264(settings)
+        scaler = Scaler(width: rung.width, height: rung.height)
+        encoder = try Encoder.h264(rung.encoding, width: rung.width, height: rung.height,
+                                   frameDuration: video.frameDuration, gopSize: video.framesPerFragment)
         guard let sets = H264.parameterSets(fromExtradata: encoder.extradata) else {
             throw TranscodeError(path: path, message: "libx264 gave no SPS/PPS for \(rendition.label)")
         }
-        config = VideoCodecConfig(sps: sets.sps, pps: sets.pps, width: settings.width, height: settings.height,
-                                  frameDuration: settings.frameDuration)
+        config = VideoCodecConfig(sps: sets.sps, pps: sets.pps, width: rung.width, height: rung.height,
+                                  frameDuration: video.frameDuration)
         summary = TranscodeSummary.Output(rendition: rendition, config: .video(config), sampleCount: 0,
                                           syncSampleCount: 0, bytes: 0, duration: 0)
     }
@@ -45,7 +51,7 @@ final class RungWorker: @unchecked Sendable {
             let packet = try Packet()
             while let shared = queue.take() {
                 if failure.error != nil { break }
-                let scaled = try scaler.scale(shared.frame)
+                let scaled = try scaler.scale(shared)
                 scaled.pts = shared.index
                 scaled.forceKeyFrame(shared.index % gop == 0)
                 try encoder.send(scaled)

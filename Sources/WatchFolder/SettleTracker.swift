@@ -30,6 +30,20 @@ public enum InboxRules {
     }
 }
 
+/// Where the watch-folder daemon reads the time for its rules: settle times, rescans, retry backoff and
+/// the times it records. The daemon uses ``SystemWallClock``; tests inject a clock they advance by hand, so
+/// the rules are checked without racing real time.
+public protocol WallClock: Sendable {
+    /// The current time.
+    var now: Date { get }
+}
+
+/// The system's wall clock (`Date()`).
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public var now: Date { Date() }
+}
+
 /// Decides when a file is complete enough to take: its size and mtime must stay the same for `settle`
 /// seconds of observation. Pure bookkeeping over observations, so it is tested with a fake clock.
 ///

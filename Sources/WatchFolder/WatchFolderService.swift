@@ -23,9 +23,12 @@ public final class WatchFolderService: Service {
     private let encoder: any SourceEncoder
     private let events: JobEventLog
     private let logger: Logger
+    /// The time the rules use (settle, rescan, backoff, job times); the ticks that wake the loop are real time.
+    private let clock: any WallClock
 
     public init(configuration: WatchConfiguration, store: any JobStore, encoder: any SourceEncoder,
-                events: JobEventLog, logger: Logger) {
+                events: JobEventLog, logger: Logger, clock: any WallClock = SystemWallClock()) {
+        self.clock = clock
         self.configuration = configuration
         self.store = store
         self.encoder = encoder
@@ -48,7 +51,7 @@ public final class WatchFolderService: Service {
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let paths = Paths(inbox: inboxPath, out: outURL)
 
-        let interrupted = try await store.requeueInterrupted(at: Date())
+        let interrupted = try await store.requeueInterrupted(at: clock.now)
         Packager.removeStaleWorkFolders(in: outURL)
         for job in interrupted {
             logger.notice("requeued interrupted job", metadata: ["job": "\(job.id)", "source": "\(job.source)"])
@@ -74,19 +77,19 @@ public final class WatchFolderService: Service {
                     }
                 }
                 var loop = LoopState(settle: configuration.settle)
-                loop.nextRescan = Date()   // look at everything once at start
+                loop.nextRescan = clock.now   // look at everything once at start
                 mailbox.yield(.tick)
                 for await wake in wakes {
                     switch wake {
                     case .watch(.file(let relative)):
-                        loop.observe(relative, root: inboxPath)
+                        loop.observe(relative, root: inboxPath, at: clock.now)
                     case .watch(.folder(let relative)):
                         for found in InboxScanner.candidates(root: "\(inboxPath)/\(relative)") {
-                            loop.observe("\(relative)/\(found.path)", stat: found.stat)
+                            loop.observe("\(relative)/\(found.path)", stat: found.stat, at: clock.now)
                         }
                     case .watch(.overflow):
                         logger.warning("inotify queue overflowed; rescanning")
-                        loop.nextRescan = Date()
+                        loop.nextRescan = clock.now
                     case .tick:
                         break
                     case .finished(let id):
@@ -115,7 +118,7 @@ public final class WatchFolderService: Service {
                         continue
                     }
                     try await findWork(&loop, paths: paths)
-                    while loop.running.count < configuration.jobs, let job = try await store.claimNext(at: Date()) {
+                    while loop.running.count < configuration.jobs, let job = try await store.claimNext(at: clock.now) {
                         self.recordEvent(job)
                         logger.info("running", metadata: ["job": "\(job.id)", "source": "\(job.source)",
                                                            "attempt": "\(job.attempts)"])
@@ -149,26 +152,26 @@ public final class WatchFolderService: Service {
 
         init(settle: TimeInterval) { tracker = SettleTracker(settle: settle) }
 
-        mutating func observe(_ relative: String, root: String) {
+        mutating func observe(_ relative: String, root: String, at now: Date) {
             guard InboxRules.isCandidate(relativePath: relative),
                   let stat = try? FileStat(path: "\(root)/\(relative)"), stat.isRegularFile else {
                 tracker.forget(relative)
                 return
             }
-            observe(relative, stat: stat)
+            observe(relative, stat: stat, at: now)
         }
 
-        mutating func observe(_ relative: String, stat: FileStat) {
+        mutating func observe(_ relative: String, stat: FileStat, at now: Date) {
             if let known = known[relative], known.size == stat.size, known.modificationTime == stat.modificationTime {
                 return
             }
             known[relative] = nil
-            tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: Date())
+            tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: now)
         }
     }
 
     private func findWork(_ loop: inout LoopState, paths: Paths) async throws {
-        let now = Date()
+        let now = clock.now
         if now >= loop.nextRescan {
             loop.nextRescan = now.addingTimeInterval(configuration.rescan)
             // Walking the inbox blocks on the file system: a thread of its own, not one of the cooperative pool.
@@ -177,7 +180,7 @@ public final class WatchFolderService: Service {
             let present = Set(found.map(\.path))
             loop.known = loop.known.filter { present.contains($0.key) }
             for path in loop.tracker.paths where !present.contains(path) { loop.tracker.forget(path) }
-            for file in found { loop.observe(file.path, stat: file.stat) }
+            for file in found { loop.observe(file.path, stat: file.stat, at: now) }
         }
         for relative in loop.tracker.paths {
             let absolute = paths.source(relative).path
@@ -185,7 +188,7 @@ public final class WatchFolderService: Service {
                 loop.tracker.forget(relative)
                 continue
             }
-            guard loop.tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: Date())
+            guard loop.tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: clock.now)
             else { continue }
             // The /proc scan and the fingerprint's reads block: one dedicated thread for both.
             let checkOpenWriters = configuration.checkOpenWriters
@@ -222,7 +225,7 @@ public final class WatchFolderService: Service {
     /// A stable file: queue it, or settle a file whose job already ended (a crash between recording and
     /// moving, a renamed copy, a source kept in place).
     private func take(_ relative: String, fingerprint: Fingerprint, paths: Paths) async throws {
-        switch try await store.enqueue(source: relative, fingerprint: fingerprint, at: Date()) {
+        switch try await store.enqueue(source: relative, fingerprint: fingerprint, at: clock.now) {
         case .created(let job):
             logger.info("queued", metadata: ["job": "\(job.id)", "source": "\(relative)"])
             self.recordEvent(job)
@@ -262,7 +265,7 @@ public final class WatchFolderService: Service {
             let prefix = relativeFolder.isEmpty ? encoded.prefix : "\(relativeFolder)/\(encoded.prefix)"
             let playback = relativeFolder.isEmpty ? encoded.playbackPath : "\(relativeFolder)/\(encoded.playbackPath)"
             guard let done = await bookkeeping({
-                try await self.store.complete(id: job.id, outputPrefix: prefix, playbackPath: playback, at: Date())
+                try await self.store.complete(id: job.id, outputPrefix: prefix, playbackPath: playback, at: self.clock.now)
             }) else { return }
             self.recordEvent(done)
             logger.notice("done", metadata: ["job": "\(job.id)", "source": "\(job.source)", "playbackPath": "\(playback)",
@@ -278,15 +281,16 @@ public final class WatchFolderService: Service {
         switch FailureKind.of(error) {
         case .cancelled:
             guard let queued = await bookkeeping({
-                try await self.store.requeue(id: job.id, error: nil, notBefore: nil, refundAttempt: true, at: Date())
+                try await self.store.requeue(id: job.id, error: nil, notBefore: nil, refundAttempt: true, at: self.clock.now)
             }) else { return }
             self.recordEvent(queued)
             logger.notice("cancelled by shutdown; left queued", metadata: ["job": "\(job.id)", "source": "\(job.source)"])
         case .transient where job.attempts < configuration.maxAttempts:
             let delay = configuration.backoff(afterAttempts: job.attempts)
+            let now = clock.now
             guard let queued = await bookkeeping({
-                try await self.store.requeue(id: job.id, error: text, notBefore: Date().addingTimeInterval(delay),
-                                             refundAttempt: false, at: Date())
+                try await self.store.requeue(id: job.id, error: text, notBefore: now.addingTimeInterval(delay),
+                                             refundAttempt: false, at: now)
             }) else { return }
             self.recordEvent(queued)
             logger.warning("transient failure; will retry", metadata: [
@@ -294,7 +298,7 @@ public final class WatchFolderService: Service {
                 "retryIn": "\(delay)s", "error": "\(text)",
             ])
         case .transient, .permanent:
-            guard let failed = await bookkeeping({ try await self.store.fail(id: job.id, error: text, at: Date()) })
+            guard let failed = await bookkeeping({ try await self.store.fail(id: job.id, error: text, at: self.clock.now) })
             else { return }
             self.recordEvent(failed)
             logger.error("failed", metadata: ["job": "\(job.id)", "source": "\(job.source)",

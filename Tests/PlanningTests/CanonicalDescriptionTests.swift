@@ -106,10 +106,10 @@ struct CanonicalDescriptionTests {
 
     @Test("free-form strings cannot forge a field")
     func quoting() throws {
-        let a = RungProfile(name: "a", height: 360, bitrate: 500_000, maxrate: 500_000, bufsize: 1,
-                            x264Params: ["x": "1\",\"y\"=\"2"])
-        let b = RungProfile(name: "a", height: 360, bitrate: 500_000, maxrate: 500_000, bufsize: 1,
-                            x264Params: ["x": "1", "y": "2"])
+        let a = RungProfile(name: "a", height: 360, encoding: VideoEncoding(bitrate: 500_000, maxrate: 500_000, bufsize: 1,
+                                                                          x264Params: ["x": "1\",\"y\"=\"2"]))
+        let b = RungProfile(name: "a", height: 360, encoding: VideoEncoding(bitrate: 500_000, maxrate: 500_000, bufsize: 1,
+                                                                          x264Params: ["x": "1", "y": "2"]))
         func profile(_ r: RungProfile) -> Profile {
             Profile(name: "q", origin: "q", fragmentDuration: Rational(2, 1), video: VideoProfile(rungs: [r]), audio: nil)
         }

@@ -98,19 +98,19 @@ struct LadderGeometryTests {
         for rung in v.rungs {
             #expect(rung.width % 2 == 0 && rung.height % 2 == 0 && rung.width >= 2 && rung.height >= 2)
         }
-        #expect(Set(v.rungs.map(\.bitrate)).count == v.rungs.count)
+        #expect(Set(v.rungs.map(\.encoding.bitrate)).count == v.rungs.count)
         #expect(Set(v.rungs.map(\.name)).count == v.rungs.count)
-        #expect(v.rungs.map(\.bitrate) == v.rungs.map(\.bitrate).sorted(by: >))
+        #expect(v.rungs.map(\.encoding.bitrate) == v.rungs.map(\.encoding.bitrate).sorted(by: >))
     }
 
     @Test("kept rungs keep the profile's settings")
     func rungSettings() throws {
         let plan = try LadderPlanner.plan(source: source([video(1280, 720)]), profile: builtin("default"))
         let top = try #require(plan.video?.rungs.first)
-        #expect(top == VideoRung(name: "720p", width: 1280, height: 720, bitrate: 3_000_000, maxrate: 4_500_000,
-                                 bufsize: 6_000_000, profile: .high, level: nil, preset: "medium", bframes: 3,
-                                 refs: nil, x264Params: [:]))
-        #expect(plan.video?.rungs.last?.profile == .main)
+        #expect(top == VideoRung(name: "720p", width: 1280, height: 720, encoding: VideoEncoding(
+            bitrate: 3_000_000, maxrate: 4_500_000, bufsize: 6_000_000, profile: .high, level: nil, preset: "medium",
+            bframes: 3, refs: nil, x264Params: [:])))
+        #expect(plan.video?.rungs.last?.encoding.profile == .main)
         #expect(plan.notes.contains { $0.contains("dropped 1080p") })
     }
 
@@ -140,8 +140,9 @@ struct LadderGeometryTests {
         let plan = try LadderPlanner.plan(source: source([video(width, height)]), profile: builtin("default"))
         let rung = try #require(plan.video?.rungs.first)
         #expect(plan.video?.rungs.count == 1)
-        #expect(rung.bitrate == bitrate && rung.maxrate == maxrate && rung.bufsize == bufsize)
-        #expect(rung.profile == .main && rung.preset == "medium")
+        let e = rung.encoding
+        #expect(e.bitrate == bitrate && e.maxrate == maxrate && e.bufsize == bufsize)
+        #expect(e.profile == .main && e.preset == "medium")
     }
 }
 

@@ -112,6 +112,14 @@ struct ProfileErrorTests {
               kind: .invalidValue, keyPath: "video.x264_params.Psy-RD", reason: "[a-z0-9_-]+"),
         .init(label: "x264 param that breaks the GOP", replace: "profile: high", with: "profile: high\n  x264_params: {keyint: 250}",
               kind: .invalidValue, keyPath: "video.x264_params.keyint", reason: "set by smoothpack"),
+        .init(label: "x264 threads (output would depend on the machine)", replace: "profile: high",
+              with: "profile: high\n  x264_params: {threads: 4}",
+              kind: .invalidValue, keyPath: "video.x264_params.threads", reason: "same bytes"),
+        .init(label: "x264 sliced threads", replace: "profile: high", with: "profile: high\n  x264_params: {sliced_threads: 1}",
+              kind: .invalidValue, keyPath: "video.x264_params.sliced_threads", reason: "one thread"),
+        .init(label: "x264 non-deterministic", replace: "profile: high",
+              with: "profile: high\n  x264_params: {non-deterministic: 1}",
+              kind: .invalidValue, keyPath: "video.x264_params.non-deterministic", reason: "same bytes"),
         .init(label: "x264 open GOP", replace: "profile: high", with: "profile: high\n  x264_params: {open_gop: 1}",
               kind: .invalidValue, keyPath: "video.x264_params.open_gop", reason: "open GOPs"),
         .init(label: "x264 param value with a colon", replace: "profile: high", with: "profile: high\n  x264_params: {aq-mode: '1:2'}",
@@ -207,21 +215,21 @@ struct ProfileErrorTests {
                                             ("6_000_000", 6_000_000), ("5.5M", 5_500_000), ("4500.5k", 4_500_500)])
     func bitrateSpellings(text: String, bps: Int) throws {
         let p = try Profile.parse(yaml: edit("bitrate: 6000k", "bitrate: \(text)"), file: "b.yaml", name: "b")
-        #expect(p.video?.rungs.first?.bitrate == bps)
+        #expect(p.video?.rungs.first?.encoding.bitrate == bps)
     }
 
     @Test("optional keys given as null take their defaults")
     func nullIsDefault() throws {
         let p = try Profile.parse(yaml: edit("profile: high", "profile: ~\n  level: null"), file: "n.yaml", name: "n")
-        #expect(p.video?.rungs.first?.profile == .high)
-        #expect(p.video?.rungs.first?.level == nil)
+        #expect(p.video?.rungs.first?.encoding.profile == .high)
+        #expect(p.video?.rungs.first?.encoding.level == nil)
     }
 
     @Test("levels are normalised")
     func levels() throws {
         for (text, level) in [("4.0", "4"), ("3.1", "3.1"), ("'1b'", "1b"), ("5", "5")] {
             let p = try Profile.parse(yaml: edit("profile: high", "profile: high\n  level: \(text)"), file: "l.yaml", name: "l")
-            #expect(p.video?.rungs.first?.level == level)
+            #expect(p.video?.rungs.first?.encoding.level == level)
         }
     }
 }

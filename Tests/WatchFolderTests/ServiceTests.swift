@@ -2,22 +2,22 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SmoothPack
+import Synchronization
 import Testing
 import TestSupport
 @testable import WatchFolder
 
 /// An encoder driven by a script, to test retries, failures and shutdown without media.
-final class ScriptedEncoder: SourceEncoder, @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class ScriptedEncoder: SourceEncoder {
+    private let count = Mutex(0)
     private let script: @Sendable (Int, URL) async throws -> Void
 
     init(_ script: @escaping @Sendable (Int, URL) async throws -> Void) { self.script = script }
 
-    var calls: Int { lock.withLock { count } }
+    var calls: Int { count.withLock { $0 } }
 
     func encode(source: URL, into outDir: URL) async throws -> EncodedSource {
-        let call = lock.withLock { count += 1; return count }
+        let call = count.withLock { $0 += 1; return $0 }
         try await script(call, source)
         let stem = source.deletingPathExtension().lastPathComponent
         return EncodedSource(prefix: "\(stem)/v1/", playbackPath: "\(stem)/v1/\(stem).ism/Manifest", created: true)
@@ -32,19 +32,21 @@ struct ServiceHarness {
     let group: ServiceGroup
     let events: URL
 
-    init(_ encoder: ScriptedEncoder, grace: TimeInterval = 10, maxAttempts: Int = 3) throws {
+    init(_ encoder: ScriptedEncoder, grace: TimeInterval = 10, maxAttempts: Int = 3, settle: TimeInterval = 0.2,
+         retryDelay: TimeInterval = 0.1, clock: any WallClock = SystemWallClock()) throws {
         let root = try TestPaths.temporaryDirectory("service")
         inbox = root.appendingPathComponent("inbox")
         out = root.appendingPathComponent("out")
         events = root.appendingPathComponent("events.jsonl")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         store = try SQLiteJobStore(path: root.appendingPathComponent("state.sqlite").path, exclusive: true)
-        let configuration = WatchConfiguration(inbox: inbox, out: out, jobs: 1, settle: 0.2, rescan: 0.2, grace: grace,
-                                               maxAttempts: maxAttempts, retryDelay: 0.1, maxRetryDelay: 1)
+        let configuration = WatchConfiguration(inbox: inbox, out: out, jobs: 1, settle: settle, rescan: 0.2,
+                                               grace: grace, maxAttempts: maxAttempts, retryDelay: retryDelay,
+                                               maxRetryDelay: max(1, retryDelay))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = WatchFolderService(configuration: configuration, store: store, encoder: encoder,
-                                         events: try JobEventLog(.file(events.path)), logger: logger)
+                                         events: try JobEventLog(.file(events.path)), logger: logger, clock: clock)
         group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [service], logger: logger))
     }
 
