@@ -7,7 +7,7 @@
 ///
 /// Times: `decodeTime` of a rendition's first sample is 0 and decode times are contiguous
 /// (`decodeTime + duration` is the next sample's `decodeTime`). `presentationTime` is normalised so
-/// that the first sample's equals its decode time (format sheet §1.5, option A): composition offsets
+/// that the first sample's equals its decode time (docs/format.md §1.5, option A): composition offsets
 /// are `presentationTime - decodeTime` and may be negative. Times are computed from frame or sample
 /// counts with ``Clock/time(ofUnit:unitDuration:)``, never by adding rounded durations, so every video
 /// rung of a source carries identical times.

@@ -1,6 +1,6 @@
 /// Content types and the shapes of split-tree files.
 ///
-/// Smooth Streaming answers use the types AWS MediaPackage's CDN guidance gives (format sheet §5):
+/// Smooth Streaming answers use the types AWS MediaPackage's CDN guidance gives (docs/format.md §5):
 /// `Manifest` is `text/xml`, every fragment — audio too — is `video/mp4` (one type for all `Fragments(…)`
 /// URLs, as CloudFront-fronted origins commonly send). Plain files get a type from their extension; S3
 /// objects of a presentation are uploaded with the same mapping (`.ism`/`.ismc` → `text/xml`, `.ismv` →

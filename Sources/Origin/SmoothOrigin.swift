@@ -7,7 +7,7 @@ internal import SystemPackage
 internal import Synchronization
 
 /// Resolves Smooth Streaming requests against a folder the way CloudFront (Smooth Streaming enabled) or IIS
-/// do (format sheet §1.7, §5), independent of HTTP: the ``OriginResponder`` and the split-tree writer
+/// do (docs/format.md §1.7, §5), independent of HTTP: the ``OriginResponder`` and the split-tree writer
 /// (``StaticTreeWriter``) both go through it, so the split files equal what the server sends.
 ///
 /// - `…/x.ism/Manifest` → the bytes of the `.ismc` the `.ism` names (`clientManifestRelativePath`).

@@ -8,7 +8,7 @@ import ISOBMFF
 #endif
 
 /// `smoothpack inspect FILE [--json] [--check]`: prints the box tree of a `.ismv`/`.isma` (``BoxDump``),
-/// or its JSON form, or runs ``IsmvChecker`` (format sheet §8) and exits 1 on violations.
+/// or its JSON form, or runs ``IsmvChecker`` (docs/format.md §8) and exits 1 on violations.
 struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the box tree of an .ismv/.isma file, or check it against the Smooth Streaming rules.")

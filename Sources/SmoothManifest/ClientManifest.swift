@@ -1,4 +1,4 @@
-/// The `.ismc` client manifest (`SmoothStreamingMedia`), returned for `…/x.ism/Manifest`. Format sheet §4.
+/// The `.ismc` client manifest (`SmoothStreamingMedia`), returned for `…/x.ism/Manifest`. docs/format.md §4.
 ///
 /// Chunks are stored expanded (one ``Chunk`` per fragment with its absolute time); the XML coding of
 /// `t`/`d`/`r` is derived when writing: `t` on the first chunk and after a gap, `d` on every chunk,
@@ -83,7 +83,7 @@ public struct StreamIndex: Sendable, Equatable {
     public var end: Int64 { chunks.last?.end ?? 0 }
 }
 
-/// One `QualityLevel` (a bitrate rung of a stream). Format sheet §4.3.
+/// One `QualityLevel` (a bitrate rung of a stream). docs/format.md §4.3.
 public struct QualityLevel: Sendable, Equatable {
     /// `Index`, 0-based position in the StreamIndex.
     public var index: Int
@@ -133,7 +133,7 @@ public struct QualityLevel: Sendable, Equatable {
 public typealias Chunk = FragmentTiming
 
 extension ClientManifest {
-    /// The XML element tree, attributes in the order of the format sheet's example (§4.6).
+    /// The XML element tree, attributes in the order of the example of docs/format.md §4.6.
     public var xmlElement: XMLWriter.Element {
         XMLWriter.Element("SmoothStreamingMedia", [
             .init("MajorVersion", String(majorVersion)),

@@ -1,4 +1,4 @@
-/// A parsed Smooth Streaming fragment request path (format sheet §5), relative to `…/x.ism/`:
+/// A parsed Smooth Streaming fragment request path (docs/format.md §5), relative to `…/x.ism/`:
 /// `QualityLevels(B)/Fragments(name=T)` and its `FragmentInfo`, `RawFragments`, `KeyFrames` variants.
 ///
 /// Strict: `B` and `T` are plain decimals (no sign, at most 18 digits), `name` follows the stream-name

@@ -26,7 +26,7 @@ public struct PresentationManifests: Sendable, Equatable {
 }
 
 /// Builds `.ism` / `.ismc` models from what the muxer wrote, validating the invariants clients and
-/// servers depend on (format sheet §4, §6.2, §8 self-checks 5–7).
+/// servers depend on (docs/format.md §4, §6.2, §8 self-checks 5–7).
 ///
 /// Grouping: one `StreamIndex` for all video tracks (name `video` unless named), and one per audio
 /// track name. Audio tracks without a `trackName` are named `audio`, or `audio_<language>` when they

@@ -181,7 +181,7 @@ extension ClientManifest {
                             audioTag: try a.optionalInt("AudioTag"))
     }
 
-    /// [MS-SSTR] §2.2.2.5 / sheet §4.5: implicit `t` = previous t + previous d (0 first), implicit `d` =
+    /// [MS-SSTR] §2.2.2.5 / docs/format.md §4.5: implicit `t` = previous t + previous d (0 first), implicit `d` =
     /// next t − this t (the last `c` must carry `d`), `r` = total count of fragments sharing this `d`.
     static func expandChunks(_ cs: [XMLNode], context: String, limit: Int) throws(ManifestError) -> [Chunk] {
         var out: [Chunk] = []

@@ -1,4 +1,4 @@
-/// Cross-domain policy files for plugin-era clients, placed at the root of the serving host (format sheet §5).
+/// Cross-domain policy files for plugin-era clients, placed at the root of the serving host (docs/format.md §5).
 /// HTML5 players need CORS headers instead; these files do not replace them.
 public enum PolicyFiles {
     /// `clientaccesspolicy.xml` (Silverlight): requests with any headers from `allowedDomains`

@@ -1,5 +1,5 @@
 /// The `.ism` server manifest (SMIL 2.0): which file and track serves each `QualityLevels(B)/Fragments(name=T)`.
-/// Format sheet §3.
+/// docs/format.md §3.
 public struct ServerManifest: Sendable, Equatable {
     /// The SMIL 2.0 namespace of the root element.
     public static let namespace = "http://www.w3.org/2001/SMIL20/Language"
@@ -90,7 +90,7 @@ public struct ServerManifest: Sendable, Equatable {
         tracks.first { $0.systemBitrate == bitrate && $0.name == name }
     }
 
-    /// The XML element tree, attributes in the order of the format sheet's example (§4.6).
+    /// The XML element tree, attributes in the order of the example of docs/format.md §4.6.
     public var xmlElement: XMLWriter.Element {
         let head = XMLWriter.Element("head", children: meta.map {
             XMLWriter.Element("meta", [.init("name", $0.name), .init("content", $0.content)])

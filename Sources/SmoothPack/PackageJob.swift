@@ -89,7 +89,7 @@ struct PackageJob {
         }
     }
 
-    /// Every rung must have IDRs at the same decode times where fragments start (format sheet §6.2 #6).
+    /// Every rung must have IDRs at the same decode times where fragments start (docs/format.md §6.2 #6).
     private func checkAlignment(_ videos: [(source: PreEncodedSource, track: PreEncodedSource.Track)], minimum: Int64) throws {
         var reference: (path: String, boundaries: [Int64])?
         for (source, track) in videos {

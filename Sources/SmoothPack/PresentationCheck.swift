@@ -2,7 +2,7 @@ internal import Foundation
 internal import ISOBMFF
 internal import SmoothManifest
 
-/// The muxer's self-checks before anything is published (format sheet §8): every media file passes the
+/// The muxer's self-checks before anything is published (docs/format.md §8): every media file passes the
 /// ISMV checker, and every `c` time of the client manifest is a `tfra` time of every file of its stream.
 enum PresentationCheck {
     static func verify(folder: URL, manifests: PresentationManifests, tracks: [ManifestTrack], source: String) throws {

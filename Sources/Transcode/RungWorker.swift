@@ -74,7 +74,7 @@ final class RungWorker: @unchecked Sendable {
     }
 
     /// Packet k in decode order becomes a sample at decode time T(k); its presentation time is T(pts)
-    /// shifted so the first sample's presentation equals its decode time (format sheet §1.5, option A).
+    /// shifted so the first sample's presentation equals its decode time (docs/format.md §1.5, option A).
     private func emit(_ packet: Packet) throws {
         guard let pts = packet.pts else {
             throw TranscodeError(path: path, message: "libx264 packet without a timestamp (\(rendition.label))")
@@ -127,7 +127,7 @@ final class AudioTrackEncoder {
                                        frameSize: max(encoder.frameSize, 1))
         packet = try Packet()
         // libavcodec's aac encoder adds a 3-byte "no SBR" extension to the ASC; clients want the plain
-        // 2-byte AAC-LC config, the same bytes in esds and in the manifest (format sheet §4.4).
+        // 2-byte AAC-LC config, the same bytes in esds and in the manifest (docs/format.md §4.4).
         let lc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: track.sampleRate, channels: track.channels)
         let asc = lc ?? Array(encoder.extradata.prefix(2))
         config = AudioCodecConfig(audioSpecificConfig: asc, sampleRate: track.sampleRate, channels: track.channels,
@@ -170,7 +170,7 @@ final class AudioTrackEncoder {
     }
 
     /// AAC packet k covers samples k·1024 … (k+1)·1024 of a timeline that starts with the encoder's
-    /// priming frame at 0 (format sheet §7.2: the whole track is shifted by the encoder delay).
+    /// priming frame at 0 (docs/format.md §7.2: the whole track is shifted by the encoder delay).
     private func drain() throws {
         let unit = Rational(1, Int64(track.sampleRate))
         let frameSize = Int64(config.samplesPerFrame)

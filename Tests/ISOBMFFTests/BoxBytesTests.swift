@@ -2,7 +2,7 @@ import ISOBMFF
 import MediaCore
 import Testing
 
-/// Byte-exact expectations written by hand from format sheet §1 (offsets and values of each table).
+/// Byte-exact expectations written by hand from docs/format.md §1 (offsets and values of each table).
 @Suite struct BoxBytesTests {
     @Test func tfhdVideo() throws {  // size 20, v0, flags 0x20, track 1, default flags 0x01010000
         #expect(

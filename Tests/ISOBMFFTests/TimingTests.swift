@@ -2,7 +2,7 @@ import ISOBMFF
 import MediaCore
 import Testing
 
-/// Fragment timing over long programmes (format sheet §7.4): for every fragment the trun durations add
+/// Fragment timing over long programmes (docs/format.md §7.4): for every fragment the trun durations add
 /// up to the tfxd duration, `t` telescopes (each `t` is the previous `t + d`), and every `t` equals the
 /// exactly rounded time of its first frame, so nothing drifts after 10 hours.
 @Suite struct TimingTests {

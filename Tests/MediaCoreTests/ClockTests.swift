@@ -11,7 +11,7 @@ import Testing
 
 @Test func aacFrameTimesAt48kHz() {
     let sample = Rational(1, 48000)
-    // Format sheet §4.6: boundaries at round(k·1024·10⁷/48000) for k = 94, 188, 282.
+    // docs/format.md §4.6: boundaries at round(k·1024·10⁷/48000) for k = 94, 188, 282.
     #expect(Clock.time(ofUnit: 94 * 1024, unitDuration: sample) == 20_053_333)
     #expect(Clock.time(ofUnit: 188 * 1024, unitDuration: sample) == 40_106_667)
     #expect(Clock.time(ofUnit: 282 * 1024, unitDuration: sample) == 60_160_000)

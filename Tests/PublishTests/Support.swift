@@ -47,7 +47,7 @@ func makeTemporaryDirectory() throws -> URL {
     return url
 }
 
-/// The inputs of the format sheet's §4.6 example: 3 video rungs (real x264 SPS/PPS) and one audio track.
+/// The inputs of the docs/format.md §4.6 example: 3 video rungs (real x264 SPS/PPS) and one audio track.
 enum Example46 {
     static func video(_ cpdHex: String, _ w: Int, _ h: Int) -> CodecConfig {
         let cpd = Hex.decode(cpdHex)!

@@ -33,7 +33,7 @@ import Testing
         #expect(try ServerManifest(xml: Golden.bytes("presentation.ism")) == built.server)
     }
 
-    /// Format sheet §8 checks 5 and 7 on the example.
+    /// docs/format.md §8 checks 5 and 7 on the example.
     @Test func selfChecks() throws {
         let built = try Example46.build()
         for q in built.client.streams[0].qualityLevels {

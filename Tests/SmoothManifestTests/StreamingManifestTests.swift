@@ -3,7 +3,7 @@ import MediaCore
 import SmoothManifest
 import Testing
 
-/// The DASH MPD and HLS playlists of the format sheet's §4.6 example, with byte ranges laid out as the
+/// The DASH MPD and HLS playlists of the docs/format.md §4.6 example, with byte ranges laid out as the
 /// muxer lays them out (init, then moof+mdat per fragment, then mfra), read back with ``SegmentListing``.
 @Suite struct StreamingManifestTests {
     /// Each file: an init of 700 bytes, fragment k of 10_000 + 1000·k bytes (+ a track-dependent amount), 200-byte mfra.

@@ -40,15 +40,18 @@ import Transcode
         return streams
     }
 
-    @Test func concurrentTranscodesUnderLoadGiveIdenticalBytes() throws {
+    /// Known open case (issue 11 closing note): phone-portrait-rotated.mp4 still differs when three transcodes share
+    /// one process (three processes give identical bytes); it joins the arguments once that is fixed.
+    @Test(arguments: ["bars-25fps-stereo.mp4"])
+    func concurrentTranscodesUnderLoadGiveIdenticalBytes(clip: String) throws {
         let profile = try Profile.parse(yaml: Self.profileYAML, file: "determinism.yaml", name: "determinism")
-        let path = TestPaths.testMedia("bars-25fps-stereo.mp4")
+        let path = TestPaths.testMedia(clip)
         let root = try TestPaths.temporaryDirectory("determinism")
         defer { try? FileManager.default.removeItem(at: root) }
 
         // A reference encode on its own.
         let reference = try Self.encode(path, profile: profile, into: root.appendingPathComponent("alone"))
-        #expect(reference.count == 3, "two video rungs and one audio track: \(reference.keys.sorted())")
+        #expect(reference.count >= 2, "video rungs and audio: \(reference.keys.sorted())")
         #expect(reference.values.allSatisfy { !$0.isEmpty })
 
         // Then three at once while every core also runs a busy loop.
@@ -82,8 +85,11 @@ import Transcode
                 let other = streams[label] ?? Data()
                 let a = [UInt8](bytes), b = [UInt8](other)
                 let firstDifference = a.indices.first { $0 >= b.count || a[$0] != b[$0] } ?? a.count
-                #expect(other == bytes,
-                        "run \(run), \(label): \(other.count) vs \(bytes.count) bytes, first difference at byte \(firstDifference)")
+                // A Bool, not `other == bytes` inside #expect: on failure Swift Testing would diff the two Data
+                // values element by element (Myers), which takes minutes for a few hundred kilobytes.
+                let same = other == bytes
+                #expect(same,
+                        "\(clip) run \(run), \(label): \(other.count) vs \(bytes.count) bytes, first difference at byte \(firstDifference)")
             }
         }
     }

@@ -1,6 +1,6 @@
 public import MediaCore
 
-/// Where one written fragment lives and what it covers (format sheet §1.7, §4.5, §7.4).
+/// Where one written fragment lives and what it covers (docs/format.md §1.7, §4.5, §7.4).
 public struct FragmentInfo: Sendable, Equatable, Codable {
     /// Fragment start in 10 MHz units: decode time of its first sample (manifest `t`, tfxd and tfra time).
     public var time: Int64
@@ -55,7 +55,7 @@ public struct FragmentIndex: Sendable, Equatable, Codable {
         self.totalBytes = totalBytes
     }
 
-    /// End of the last fragment in 10 MHz units (streams start at 0, format sheet §7.4).
+    /// End of the last fragment in 10 MHz units (streams start at 0, docs/format.md §7.4).
     public var duration: Int64 { fragments.last.map { $0.time + $0.duration } ?? 0 }
     /// Total number of samples.
     public var sampleCount: Int { fragments.reduce(0) { $0 + $1.sampleCount } }

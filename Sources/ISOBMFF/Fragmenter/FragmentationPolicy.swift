@@ -1,6 +1,6 @@
 public import MediaCore
 
-/// Where fragments are cut (format sheet §0 "Fragment length", §7.1, §7.2).
+/// Where fragments are cut (docs/format.md §0 "Fragment length", §7.1, §7.2).
 public enum FragmentationPolicy: Sendable, Equatable {
     /// Video: a fragment starts at a sync sample once the open fragment lasts at least
     /// `minimumDuration` (10 MHz units); 0 cuts at every sync sample (every GOP).
@@ -22,7 +22,7 @@ public enum FragmentationPolicy: Sendable, Equatable {
     }
 
     /// The whole number of AAC frames nearest to `targetDuration` (10 MHz units) at `sampleRate`,
-    /// at least 1 (format sheet §7.2: 48 kHz, 2 s → 94).
+    /// at least 1 (docs/format.md §7.2: 48 kHz, 2 s → 94).
     public static func audioFramesPerFragment(targetDuration: Int64, sampleRate: Int, samplesPerFrame: Int = 1024)
         -> Int
     {

@@ -1,11 +1,11 @@
 public import MediaCore
 
-/// Streaming PIFF muxer for one rendition (one track per file, format sheet §1.1): writes `ftyp`+`moov`
+/// Streaming PIFF muxer for one rendition (one track per file, docs/format.md §1.1): writes `ftyp`+`moov`
 /// at construction, each `moof`+`mdat` as soon as its fragment is complete (at most one fragment is
 /// held, as references to the samples' own byte arrays), and `mfra` at ``finish()``, which returns the
 /// ``FragmentIndex`` the manifests are built from.
 ///
-/// Cutting (format sheet §7.1, §7.2): video fragments start at a sync sample once the open fragment
+/// Cutting (docs/format.md §7.1, §7.2): video fragments start at a sync sample once the open fragment
 /// reaches the policy's minimum duration; audio fragments hold a fixed number of AAC frames. Fragment
 /// `t` is the first sample's decode time and `d` the sum of its durations; tfxd and tfra carry them,
 /// and each traf's version-1 `tfdt` carries `t` again for DASH/HLS players.
@@ -131,7 +131,7 @@ public final class Fragmenter {
         }
     }
 
-    /// Encodes the moof (twice: the trun data offset is moof size + 8, format sheet §1.5), then writes
+    /// Encodes the moof (twice: the trun data offset is moof size + 8, docs/format.md §1.5), then writes
     /// the moof, the 8-byte mdat header and each sample's bytes straight from the sample.
     private func writeFragment() throws {
         guard let first = open.first else { return }

@@ -1,8 +1,8 @@
 /// Why the fragmenter refused a stream (bad input is thrown, never trapped on).
 public enum FragmenterError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A video fragment would start with a non-sync sample (format sheet §6.2 item 7).
+    /// A video fragment would start with a non-sync sample (docs/format.md §6.2 item 7).
     case fragmentStartsWithNonSyncSample(sampleIndex: Int, decodeTime: Int64)
-    /// The first sample's decode time is negative (format sheet §6.2 item 11).
+    /// The first sample's decode time is negative (docs/format.md §6.2 item 11).
     case negativeStartTime(Int64)
     /// A sample's decode time is not the previous sample's decode time + duration.
     case nonContiguousDecodeTime(sampleIndex: Int, expected: Int64, found: Int64)

@@ -1,4 +1,4 @@
-/// H.264 access units as 4-byte length-prefixed NAL units (ISO/IEC 14496-15 §5.3.2; format sheet §1.6).
+/// H.264 access units as 4-byte length-prefixed NAL units (ISO/IEC 14496-15 §5.3.2; docs/format.md §1.6).
 public enum NALUnits {
     /// nil when `data` is a sequence of non-empty NAL units each preceded by its 4-byte big-endian
     /// length that exactly fills `data`; otherwise a short description of the first problem.

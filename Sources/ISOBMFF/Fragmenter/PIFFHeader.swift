@@ -1,6 +1,6 @@
 public import MediaCore
 
-/// The `ftyp` + `moov` that start every `.ismv`/`.isma` (format sheet §1.2, §1.3): one track, mdhd
+/// The `ftyp` + `moov` that start every `.ismv`/`.isma` (docs/format.md §1.2, §1.3): one track, mdhd
 /// at 10 MHz, empty sample tables, zero-default `trex`.
 public enum PIFFHeader {
     /// The moov for one track: `avc1`+`avcC` for video, `mp4a`+`esds` for audio. Durations are

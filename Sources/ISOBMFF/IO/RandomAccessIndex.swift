@@ -1,4 +1,4 @@
-/// The `tfra` tables of a file, loaded from its tail only (format sheet §1.7 "How a server uses
+/// The `tfra` tables of a file, loaded from its tail only (docs/format.md §1.7 "How a server uses
 /// it"): the last 16 bytes are the `mfro`, whose size locates the `mfra`, which holds one `tfra` per track.
 public struct RandomAccessIndex: Sendable, Equatable {
     /// One table per track, in file order.

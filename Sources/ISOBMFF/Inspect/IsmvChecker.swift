@@ -1,6 +1,6 @@
 internal import MediaCore
 
-/// Verifies a `.ismv`/`.isma` against the muxer self-checks of format sheet §8 (and the layout of §1):
+/// Verifies a `.ismv`/`.isma` against the muxer self-checks of docs/format.md §8 (and the layout of §1):
 /// 10 MHz mdhd, one traf and one trun per moof, no tfhd base-data-offset, tfxd present with
 /// time == running time and duration == trun duration sum, tfdt present with time == running time, video fragments starting with a sync flag and
 /// an IDR NAL unit, `data_offset == moof.size + 8`, mdat right after its moof and as large as its samples,

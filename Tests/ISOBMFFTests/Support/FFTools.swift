@@ -158,7 +158,7 @@ struct ProbedStream {
             guard let rate = FF.int(stream["sample_rate"]), let channels = FF.int(stream["channels"]) else {
                 throw FF.Failure(description: "incomplete audio stream info")
             }
-            let asc = Array(FF.hexdump(extradata).prefix(2))  // format sheet §4.4: trim to the LC ASC
+            let asc = Array(FF.hexdump(extradata).prefix(2))  // docs/format.md §4.4: trim to the LC ASC
             unit = Rational(1024, rate)
             codec = .audio(AudioCodecConfig(audioSpecificConfig: asc, sampleRate: Int(rate), channels: Int(channels)))
         }

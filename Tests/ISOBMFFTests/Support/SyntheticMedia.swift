@@ -4,7 +4,7 @@ import MediaCore
 /// Synthetic sample streams built exactly as the EncodedSample contract says: times from frame
 /// counts with Clock.time(ofUnit:unitDuration:), 4-byte length-prefixed NAL units.
 enum Synthetic {
-    /// The x264 High@3.1 SPS/PPS of format sheet §4.4.
+    /// The x264 High@3.1 SPS/PPS of docs/format.md §4.4.
     static let sps: [UInt8] = [
         0x67, 0x64, 0x00, 0x1F, 0xAC, 0xD9, 0x40, 0x50, 0x05, 0xBB, 0x01, 0x10, 0x00, 0x00,
         0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0x20, 0xF1, 0x83, 0x19, 0x60,

@@ -1,4 +1,4 @@
-/// 'mfhd' Movie Fragment Header box — ISO/IEC 14496-12 §8.8.5; format sheet §1.5: sequence
+/// 'mfhd' Movie Fragment Header box — ISO/IEC 14496-12 §8.8.5; docs/format.md §1.5: sequence
 /// numbers start at 1 and grow by one per moof of the file.
 public struct MfhdBox: Box {
     public static let type: FourCC = "mfhd"

@@ -1,4 +1,4 @@
-/// 'moof' Movie Fragment box — ISO/IEC 14496-12 §8.8.4; format sheet §1.5: `mfhd` then exactly one
+/// 'moof' Movie Fragment box — ISO/IEC 14496-12 §8.8.4; docs/format.md §1.5: `mfhd` then exactly one
 /// `traf` (a list is kept so the reader and checker can see files that break the rule).
 public struct MoofBox: Box {
     public static let type: FourCC = "moof"

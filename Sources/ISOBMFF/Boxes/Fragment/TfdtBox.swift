@@ -1,7 +1,7 @@
 /// 'tfdt' Track Fragment Base Media Decode Time box — ISO/IEC 14496-12 §8.8.12: the decode time of
 /// the fragment's first sample in the track's timescale (10 MHz here, so the same value as the PIFF
 /// `tfxd` time and the manifest `t`). Written as version 1 (64-bit) beside `tfxd` so that DASH/HLS
-/// players (MSE, dashdemux, hlsdemux) can place the fragment on the timeline (format sheet §1.5).
+/// players (MSE, dashdemux, hlsdemux) can place the fragment on the timeline (docs/format.md §1.5).
 public struct TfdtBox: Box {
     public static let type: FourCC = "tfdt"
     /// baseMediaDecodeTime in mdhd timescale units.

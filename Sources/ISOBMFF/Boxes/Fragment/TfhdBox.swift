@@ -1,4 +1,4 @@
-/// 'tfhd' Track Fragment Header box — ISO/IEC 14496-12 §8.8.7; format sheet §1.5. Flags come from
+/// 'tfhd' Track Fragment Header box — ISO/IEC 14496-12 §8.8.7; docs/format.md §1.5. Flags come from
 /// the optional fields; we write only default-sample-flags (0x000020): video `0x01010000`, audio
 /// `0x02000000`. Base-data-offset (0x01) breaks stand-alone fragments and is never written by us.
 public struct TfhdBox: Box {
@@ -17,7 +17,7 @@ public struct TfhdBox: Box {
         self.defaultSampleFlags = defaultSampleFlags
     }
 
-    /// Non-sync "depends on others" sample flags used as the video default (format sheet §1.5).
+    /// Non-sync "depends on others" sample flags used as the video default (docs/format.md §1.5).
     public static let videoDefaultFlags: UInt32 = 0x0101_0000
     /// Sync "depends on no other" sample flags (video first sample, every audio sample).
     public static let syncFlags: UInt32 = 0x0200_0000

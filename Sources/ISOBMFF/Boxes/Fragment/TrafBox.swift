@@ -1,9 +1,9 @@
-/// 'traf' Track Fragment box — ISO/IEC 14496-12 §8.8.6; format sheet §1.5: `tfhd`, a version-1
+/// 'traf' Track Fragment box — ISO/IEC 14496-12 §8.8.6; docs/format.md §1.5: `tfhd`, a version-1
 /// `tfdt`, exactly one `trun`, then the PIFF `tfxd` uuid box. No `sdtp`, `saio`/`saiz`.
 public struct TrafBox: Box {
     public static let type: FourCC = "traf"
     public var tfhd: TfhdBox
-    /// Normally exactly one (format sheet §6.2 item 9); a list so that other files can be checked.
+    /// Normally exactly one (docs/format.md §6.2 item 9); a list so that other files can be checked.
     public var truns: [TrunBox]
     public var tfxd: TfxdBox?
     /// The fragment's decode time for DASH/HLS players (same value as `tfxd.time`).

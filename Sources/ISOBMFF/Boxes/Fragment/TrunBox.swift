@@ -1,4 +1,4 @@
-/// 'trun' Track Fragment Run box — ISO/IEC 14496-12 §8.8.8; format sheet §1.5. Flags derive from
+/// 'trun' Track Fragment Run box — ISO/IEC 14496-12 §8.8.8; docs/format.md §1.5. Flags derive from
 /// the fields present: video `0x000B05` (data offset, first-sample-flags, duration, size, composition
 /// offset), audio `0x000301`. Version derives from the data: 1 (signed offsets, option A) whenever
 /// composition offsets are present, else 0.

@@ -4,7 +4,7 @@ public struct TrunSample: Sendable, Equatable {
     public var duration: UInt32?  // flag 0x000100
     public var size: UInt32?  // flag 0x000200
     public var flags: UInt32?  // flag 0x000400
-    /// Signed composition offset (trun version 1, format sheet §1.5 option A).
+    /// Signed composition offset (trun version 1, docs/format.md §1.5 option A).
     public var compositionOffset: Int32?  // flag 0x000800
 
     public init(duration: UInt32? = nil, size: UInt32? = nil, flags: UInt32? = nil, compositionOffset: Int32? = nil) {

@@ -1,4 +1,4 @@
-/// 'mfra' Movie Fragment Random Access box — ISO/IEC 14496-12 §8.8.9; format sheet §1.7: one `tfra`
+/// 'mfra' Movie Fragment Random Access box — ISO/IEC 14496-12 §8.8.9; docs/format.md §1.7: one `tfra`
 /// per track, then `mfro` as the last box of the file.
 public struct MfraBox: Box {
     public static let type: FourCC = "mfra"

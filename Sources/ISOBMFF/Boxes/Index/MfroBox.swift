@@ -1,4 +1,4 @@
-/// 'mfro' Movie Fragment Random Access Offset box — ISO/IEC 14496-12 §8.8.11; format sheet §1.7:
+/// 'mfro' Movie Fragment Random Access Offset box — ISO/IEC 14496-12 §8.8.11; docs/format.md §1.7:
 /// the size of the enclosing `mfra` including this box; the last 16 bytes of the file.
 public struct MfroBox: Box {
     public static let type: FourCC = "mfro"

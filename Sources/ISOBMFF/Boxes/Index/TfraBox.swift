@@ -1,4 +1,4 @@
-/// 'tfra' Track Fragment Random Access box — ISO/IEC 14496-12 §8.8.10; format sheet §1.7. Policy:
+/// 'tfra' Track Fragment Random Access box — ISO/IEC 14496-12 §8.8.10; docs/format.md §1.7. Policy:
 /// always version 1 (64-bit time and moof offset, as FFmpeg writes). The traf/trun/sample number
 /// field widths are derived from the largest value (1 byte each for our 1/1/1 entries).
 public struct TfraBox: Box {

@@ -1,5 +1,5 @@
 /// 'dref' Data Reference box — ISO/IEC 14496-12 §8.7.2; we write one self-contained `url ` entry
-/// (format sheet §1.3).
+/// (docs/format.md §1.3).
 public struct DrefBox: Box {
     public static let type: FourCC = "dref"
     public var entries: [UrlBox]

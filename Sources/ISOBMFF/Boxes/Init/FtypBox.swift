@@ -1,4 +1,4 @@
-/// 'ftyp' File Type box — ISO/IEC 14496-12 §4.3; format sheet §1.2 (major `isml`, minor 1,
+/// 'ftyp' File Type box — ISO/IEC 14496-12 §4.3; docs/format.md §1.2 (major `isml`, minor 1,
 /// compatible `piff`, `iso2`).
 public struct FtypBox: Box {
     public static let type: FourCC = "ftyp"
@@ -12,7 +12,7 @@ public struct FtypBox: Box {
         self.compatibleBrands = compatibleBrands
     }
 
-    /// The PIFF brand set of format sheet §1.2: `isml`, 1, [`piff`, `iso2`].
+    /// The PIFF brand set of docs/format.md §1.2: `isml`, 1, [`piff`, `iso2`].
     public static let piff = FtypBox(majorBrand: "isml", minorVersion: 1, compatibleBrands: ["piff", "iso2"])
 
     public func write(to w: inout ByteWriter) throws {

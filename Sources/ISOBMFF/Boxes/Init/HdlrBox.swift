@@ -1,4 +1,4 @@
-/// 'hdlr' Handler Reference box — ISO/IEC 14496-12 §8.4.3; `vide` or `soun` (format sheet §1.3).
+/// 'hdlr' Handler Reference box — ISO/IEC 14496-12 §8.4.3; `vide` or `soun` (docs/format.md §1.3).
 public struct HdlrBox: Box {
     public static let type: FourCC = "hdlr"
     public var handlerType: FourCC

@@ -1,4 +1,4 @@
-/// 'mdhd' Media Header box — ISO/IEC 14496-12 §8.4.2; format sheet §1.3: version 1, timescale
+/// 'mdhd' Media Header box — ISO/IEC 14496-12 §8.4.2; docs/format.md §1.3: version 1, timescale
 /// 10 000 000 for every track (MS-SSTR clients time fragments on the manifest clock).
 public struct MdhdBox: Box {
     public static let type: FourCC = "mdhd"

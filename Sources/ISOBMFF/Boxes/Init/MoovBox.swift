@@ -1,4 +1,4 @@
-/// 'moov' Movie box — ISO/IEC 14496-12 §8.2.1; format sheet §1.3: `mvhd`, one `trak` per track,
+/// 'moov' Movie box — ISO/IEC 14496-12 §8.2.1; docs/format.md §1.3: `mvhd`, one `trak` per track,
 /// `mvex` with one zero-default `trex` per track, no samples.
 public struct MoovBox: Box {
     public static let type: FourCC = "moov"

@@ -1,5 +1,5 @@
 /// 'mvex' Movie Extends box — ISO/IEC 14496-12 §8.8.1; one zero-default `trex` per track
-/// (format sheet §1.3), optional `mehd`.
+/// (docs/format.md §1.3), optional `mehd`.
 public struct MvexBox: Box {
     public static let type: FourCC = "mvex"
     public var trex: [TrexBox]

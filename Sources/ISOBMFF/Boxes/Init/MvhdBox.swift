@@ -1,4 +1,4 @@
-/// 'mvhd' Movie Header box — ISO/IEC 14496-12 §8.2.2; format sheet §1.3. Always written as
+/// 'mvhd' Movie Header box — ISO/IEC 14496-12 §8.2.2; docs/format.md §1.3. Always written as
 /// version 1 (64-bit times), as yt-dlp and dash.js do.
 public struct MvhdBox: Box {
     public static let type: FourCC = "mvhd"

@@ -1,5 +1,5 @@
 /// 'stbl' Sample Table box — ISO/IEC 14496-12 §8.5.1. In a fragmented file all tables are empty
-/// except `stsd` (format sheet §1.3: stsd, stts, stsc, stsz, stco).
+/// except `stsd` (docs/format.md §1.3: stsd, stts, stsc, stsz, stco).
 public struct StblBox: Box {
     public static let type: FourCC = "stbl"
     public var stsd: StsdBox

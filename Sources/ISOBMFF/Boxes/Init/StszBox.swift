@@ -1,5 +1,5 @@
 /// 'stsz' Sample Size box — ISO/IEC 14496-12 §8.7.3.2; sample_size 0, sample_count 0 in
-/// fragmented files (kept because ISO requires stsz or stz2, format sheet §1.3).
+/// fragmented files (kept because ISO requires stsz or stz2, docs/format.md §1.3).
 public struct StszBox: Box {
     public static let type: FourCC = "stsz"
     /// Size of every sample when non-zero; then `entrySizes` is empty and `sampleCount` counts.

@@ -1,4 +1,4 @@
-/// 'tkhd' Track Header box — ISO/IEC 14496-12 §8.3.2; format sheet §1.3: version 1, flags 7
+/// 'tkhd' Track Header box — ISO/IEC 14496-12 §8.3.2; docs/format.md §1.3: version 1, flags 7
 /// (enabled, in movie, in preview) derived from the three booleans.
 public struct TkhdBox: Box {
     public static let type: FourCC = "tkhd"

@@ -1,4 +1,4 @@
-/// 'trak' Track box — ISO/IEC 14496-12 §8.3.1: `tkhd` + `mdia` (no `edts`, format sheet §7.3).
+/// 'trak' Track box — ISO/IEC 14496-12 §8.3.1: `tkhd` + `mdia` (no `edts`, docs/format.md §7.3).
 public struct TrakBox: Box {
     public static let type: FourCC = "trak"
     public var tkhd: TkhdBox

@@ -1,4 +1,4 @@
-/// 'trex' Track Extends box — ISO/IEC 14496-12 §8.8.3; all defaults 0 (format sheet §1.3), so
+/// 'trex' Track Extends box — ISO/IEC 14496-12 §8.8.3; all defaults 0 (docs/format.md §1.3), so
 /// every moof carries its own durations, sizes and flags.
 public struct TrexBox: Box {
     public static let type: FourCC = "trex"

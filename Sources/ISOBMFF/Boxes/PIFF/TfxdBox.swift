@@ -1,5 +1,5 @@
 /// PIFF Track Fragment Extended Header (`uuid` 6D1D9B05-42D5-44E6-80E2-141DAFF757B2) — MS-SSTR
-/// §2.2.4.4; format sheet §1.5 "tfxd": the fragment's absolute time and duration (manifest `t` and `d`).
+/// §2.2.4.4; docs/format.md §1.5 "tfxd": the fragment's absolute time and duration (manifest `t` and `d`).
 /// Policy `alwaysVersion1`: written as version 1 (64-bit, 44 bytes) like FFmpeg and nginx-vod.
 public struct TfxdBox: Box {
     public static let type: FourCC = "uuid"

@@ -1,5 +1,5 @@
-/// 'avc1' AVC visual sample entry — ISO/IEC 14496-15 §5.4.2 / ISO/IEC 14496-12 §12.1.3; format
-/// sheet §1.3 "Video sample entry": 72 dpi, frame_count 1, depth 0x18, then `avcC`.
+/// 'avc1' AVC visual sample entry — ISO/IEC 14496-15 §5.4.2 / ISO/IEC 14496-12 §12.1.3;
+/// docs/format.md §1.3 "Video sample entry": 72 dpi, frame_count 1, depth 0x18, then `avcC`.
 public struct Avc1SampleEntry: Box {
     public static let type: FourCC = "avc1"
     public var dataReferenceIndex: UInt16 = 1

@@ -1,6 +1,6 @@
 public import MediaCore
 
-/// 'avcC' AVC Decoder Configuration Record — ISO/IEC 14496-15 §5.3.3; format sheet §1.3 table:
+/// 'avcC' AVC Decoder Configuration Record — ISO/IEC 14496-15 §5.3.3; docs/format.md §1.3 table:
 /// lengthSizeMinusOne 3 (byte 0xFF), `0xE0 | numSPS`, then the PPS list.
 public struct AvcCBox: Box {
     public static let type: FourCC = "avcC"
@@ -8,7 +8,7 @@ public struct AvcCBox: Box {
     public var profileIndication: UInt8
     public var profileCompatibility: UInt8
     public var levelIndication: UInt8
-    /// NAL unit length field size in bytes (1, 2 or 4); we always use 4 (format sheet §6.2 item 2).
+    /// NAL unit length field size in bytes (1, 2 or 4); we always use 4 (docs/format.md §6.2 item 2).
     public var nalUnitLengthSize: UInt8 = 4
     public var sequenceParameterSets: [[UInt8]]
     public var pictureParameterSets: [[UInt8]]

@@ -1,5 +1,5 @@
 /// 'esds' Elementary Stream Descriptor box — ISO/IEC 14496-14 §5.6 holding an ES_Descriptor
-/// (ISO/IEC 14496-1 §7.2.6.5); format sheet §1.3: ES_Descriptor → DecoderConfigDescriptor
+/// (ISO/IEC 14496-1 §7.2.6.5); docs/format.md §1.3: ES_Descriptor → DecoderConfigDescriptor
 /// (objectTypeIndication 0x40, stream type byte 0x15) → DecoderSpecificInfo (the AudioSpecificConfig)
 /// → SLConfigDescriptor (predefined 2). Descriptor lengths are written in the shortest form.
 public struct EsdsBox: Box {
@@ -12,7 +12,7 @@ public struct EsdsBox: Box {
     public var bufferSizeDB: UInt32 = 0
     public var maxBitrate: UInt32 = 0
     public var avgBitrate: UInt32 = 0
-    /// The AudioSpecificConfig (same bytes as the manifest CodecPrivateData, format sheet §4.4).
+    /// The AudioSpecificConfig (same bytes as the manifest CodecPrivateData, docs/format.md §4.4).
     public var decoderSpecificInfo: [UInt8]
 
     public init(audioSpecificConfig: [UInt8], maxBitrate: UInt32 = 0, avgBitrate: UInt32 = 0) {

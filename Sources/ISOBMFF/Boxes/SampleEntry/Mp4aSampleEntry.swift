@@ -1,4 +1,4 @@
-/// 'mp4a' MPEG-4 audio sample entry — ISO/IEC 14496-14 §6.7 / ISO/IEC 14496-12 §12.2.3; format sheet
+/// 'mp4a' MPEG-4 audio sample entry — ISO/IEC 14496-14 §6.7 / ISO/IEC 14496-12 §12.2.3; docs/format.md
 /// §1.3 "Audio sample entry": channel count, sample size 16, rate as 16.16, then `esds`.
 public struct Mp4aSampleEntry: Box {
     public static let type: FourCC = "mp4a"
