@@ -70,6 +70,10 @@ struct CloudFrontCommand: ParsableCommand {
             Console.error("Bucket policy (aws s3api put-bucket-policy), with your distribution's ARN:\n"
                           + template.bucketPolicy(distributionArn: "arn:aws:cloudfront::ACCOUNT:distribution/ID").rendered())
         }
-        Console.error("Playback URL: \(template.playbackURLForm(host: "<distribution domain name>"))")
+        let smooth = template.playbackURLForm(host: "<distribution domain name>")
+        let base = smooth.dropLast(".ism/Manifest".count)
+        // Smooth Streaming is on only for *.ism/*; the MPD, the playlists and the byte ranges of the media files
+        // they name go through the default behaviour (no Smooth Streaming, Range and CORS as for any object).
+        Console.error("Playback URL: \(smooth)  (DASH: \(base).mpd, HLS: \(base).m3u8)")
     }
 }

@@ -167,6 +167,8 @@ public struct CloudFrontTemplate: Sendable {
                 ("OriginAccessControlId", .object([("Fn::GetAtt", ["OriginAccessControl", "Id"])])),
             ])]),
             ("DefaultCacheBehavior", .object(behaviour)),
+            // Smooth Streaming only where CloudFront must answer Smooth URLs from the .ism; the DASH MPD, the HLS
+            // playlists and the byte ranges of .ismv/.isma they name go through the default behaviour.
             ("CacheBehaviors", [.object([("PathPattern", "*.ism/*"), ("SmoothStreaming", true)] + behaviour)]),
         ]
         if !aliases.isEmpty { distribution.append(("Aliases", .array(aliases.map { .string($0) }))) }

@@ -1,6 +1,7 @@
 import Foundation
 import SmoothManifest
 @testable import Publish
+import TestSupport
 import Testing
 
 @Suite struct UploadManifestTests {

@@ -1,5 +1,6 @@
 import MediaCore
 import SmoothManifest
+import TestSupport
 import Testing
 
 @Suite struct BuilderTests {

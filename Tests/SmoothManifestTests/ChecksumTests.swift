@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import SmoothManifest
+import TestSupport
 import Testing
 
 @Suite struct ChecksumTests {

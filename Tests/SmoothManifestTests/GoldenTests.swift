@@ -1,6 +1,7 @@
 import Foundation
 import MediaCore
 import SmoothManifest
+import TestSupport
 import Testing
 
 @Suite struct GoldenTests {

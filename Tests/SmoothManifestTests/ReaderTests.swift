@@ -1,5 +1,6 @@
 import Foundation
 import SmoothManifest
+import TestSupport
 import Testing
 
 @Suite struct ReaderTests {

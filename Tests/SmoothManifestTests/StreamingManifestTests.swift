@@ -1,6 +1,7 @@
 import Foundation
 import MediaCore
 import SmoothManifest
+import TestSupport
 import Testing
 
 /// The DASH MPD and HLS playlists of the docs/format.md §4.6 example, with byte ranges laid out as the

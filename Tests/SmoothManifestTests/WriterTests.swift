@@ -1,4 +1,5 @@
 import SmoothManifest
+import TestSupport
 import Testing
 
 @Suite struct WriterTests {

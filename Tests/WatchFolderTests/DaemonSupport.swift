@@ -94,11 +94,11 @@ final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Starts the daemon (`--profile fast --settle 1 --rescan 1` plus `extra`).
-    func start(_ extra: [String] = []) throws {
+    /// Starts the daemon (`--profile fast --settle <settle> --rescan 1` plus `extra`).
+    func start(_ extra: [String] = [], settle: Int = 1) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SmoothpackBinary.path)
-        process.arguments = ["watch", inbox.path, "--out", out.path, "--profile", "fast", "--settle", "1", "--rescan", "1",
+        process.arguments = ["watch", inbox.path, "--out", out.path, "--profile", "fast", "--settle", "\(settle)", "--rescan", "1",
                              "--events", events.path, "--log-level", "debug"] + extra
         let logHandle = try FileHandle(forWritingTo: log)
         try logHandle.seekToEnd()

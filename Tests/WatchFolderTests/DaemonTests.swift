@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import Testing
 import TestSupport
 @testable import WatchFolder
@@ -14,8 +15,11 @@ import Glibc
     /// than the settle time (the open-for-writing check guards it), one written under a `.part` name and
     /// renamed when complete.
     @Test func slowCopiesAreTakenOnceAndOnlyWhenComplete() async throws {
+        // Settle 4 s against writer pauses of 0.3 s: a loaded machine stretched 0.3 s sleeps past a 1 s settle,
+        // and the daemon then rightly took a file the test had not finished writing.
+        let settle = 4
         let daemon = try Daemon("slow")
-        try daemon.start()
+        try daemon.start(settle: settle)
         let staging = daemon.root.appendingPathComponent("staging")
         let sources = ["chunked.mp4", "held-open.mp4", "renamed.mp4"]
         for (i, name) in sources.enumerated() {
@@ -23,15 +27,17 @@ import Glibc
         }
         var completed: [String: Date] = [:]
 
-        async let chunked: Date = {
+        // The writers run on threads of their own (not the cooperative pool, which other suites in this process
+        // may hold with blocking work), so their pauses are the lengths they say.
+        async let chunked: Date = Blocking.run("writer-chunked") { _ in
             let bytes = try Data(contentsOf: staging.appendingPathComponent("chunked.mp4"))
             let target = daemon.inbox.appendingPathComponent("chunked.mp4")
             let chunk = bytes.count / 12 + 1
             var offset = 0
             var lastWrite = Date()
             _ = FileManager.default.createFile(atPath: target.path, contents: nil)
-            while offset < bytes.count {   // ~12 chunks, 0.3 s apart: 3.6 s in all, each gap < settle
-                if offset > 0 { try await Task.sleep(for: .milliseconds(300)) }
+            while offset < bytes.count {   // ~12 chunks, 0.3 s apart: 3.6 s in all, each gap far below settle
+                if offset > 0 { Thread.sleep(forTimeInterval: 0.3) }
                 let handle = try FileHandle(forWritingTo: target)
                 try handle.seekToEnd()
                 lastWrite = Date()   // stamped just before each write: the last one is no later than completion
@@ -40,27 +46,27 @@ import Glibc
                 offset += chunk
             }
             return lastWrite
-        }()
-        async let heldOpen: Date = {
+        }
+        async let heldOpen: Date = Blocking.run("writer-held-open") { _ in
             let bytes = try Data(contentsOf: staging.appendingPathComponent("held-open.mp4"))
             let target = daemon.inbox.appendingPathComponent("held-open.mp4")
             _ = FileManager.default.createFile(atPath: target.path, contents: nil)
             let handle = try FileHandle(forWritingTo: target)
             try handle.write(contentsOf: bytes.prefix(bytes.count / 2))
-            try await Task.sleep(for: .seconds(3))   // longer than settle + rescan: only the open descriptor tells
+            Thread.sleep(forTimeInterval: Double(settle + 3))   // longer than settle + rescan: only the open descriptor tells
             let done = Date()   // stamped before the last write: no later than the moment it completes
             try handle.write(contentsOf: bytes.dropFirst(bytes.count / 2))
             try handle.close()
             return done
-        }()
-        async let partial: Date = {
+        }
+        async let partial: Date = Blocking.run("writer-part") { _ in
             let bytes = try Data(contentsOf: staging.appendingPathComponent("renamed.mp4"))
             let part = daemon.inbox.appendingPathComponent("renamed.mp4.part")
             _ = FileManager.default.createFile(atPath: part.path, contents: nil)
             let handle = try FileHandle(forWritingTo: part)
             try handle.write(contentsOf: bytes.prefix(1000))
             try handle.close()
-            try await Task.sleep(for: .seconds(2.5))   // a stale .part is never taken, however stable
+            Thread.sleep(forTimeInterval: Double(settle + 2))   // a stale .part is never taken, however stable
             let rest = try FileHandle(forWritingTo: part)
             try rest.seekToEnd()
             try rest.write(contentsOf: bytes.dropFirst(1000))
@@ -68,7 +74,7 @@ import Glibc
             let renamed = Date()   // stamped before the rename, so no later than the moment the file appears
             try FileManager.default.moveItem(at: part, to: daemon.inbox.appendingPathComponent("renamed.mp4"))
             return renamed
-        }()
+        }
         completed["chunked.mp4"] = try await chunked
         completed["held-open.mp4"] = try await heldOpen
         completed["renamed.mp4"] = try await partial
