@@ -134,6 +134,13 @@ struct WatchCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A backstop only: the service cancels its own jobs when --grace runs out.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(grace + 15)
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        // The S3 client's connection pool must be shut down before it is released (AsyncHTTPClient traps
+        // otherwise), whether the group ends normally or with an error.
+        let outcome: Result<Void, any Error>
+        do { try await ServiceGroup(configuration: groupConfiguration).run(); outcome = .success(()) } catch {
+            outcome = .failure(error)
+        }
+        await publisher?.client.shutdown()
+        try outcome.get()
     }
 }

@@ -221,3 +221,64 @@ func runSmoothpack(_ arguments: [String], environment: [String: String]) throws 
     done.wait()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
 }
+
+extension PublishS3Tests {
+    /// `watch --to` publishes each job's presentation, and counts the job done only once it is published: when
+    /// the event log says `done`, every object of the upload manifest is in the bucket with its bytes.
+    @Test func watchWithToPublishesEachJob() async throws {
+        let info = try S3Server.info()
+        let root = try TestPaths.temporaryDirectory("watch-to")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let inbox = root.appendingPathComponent("inbox"), out = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let events = root.appendingPathComponent("events.jsonl"), log = root.appendingPathComponent("watch.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let prefix = S3Server.prefix("watch-to")
+        var env = ProcessInfo.processInfo.environment
+        env["AWS_ACCESS_KEY_ID"] = S3Server.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = S3Server.secretKey
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: try TestPaths.smoothpackBinary)
+        daemon.arguments = ["watch", inbox.path, "--out", out.path, "--profile", "fast", "--settle", "1", "--rescan", "1",
+                            "--events", events.path, "--to", "s3://\(S3Server.bucket)/\(prefix)",
+                            "--endpoint-url", info.endpoint]
+        daemon.environment = env
+        daemon.standardInput = FileHandle.nullDevice
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = try FileHandle(forWritingTo: log)
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+
+        // Dropped the way a copy tool does it: written under a temporary name, then renamed.
+        let name = TestPaths.allTestMedia[0]
+        let staged = inbox.appendingPathComponent(name + ".part")
+        try FileManager.default.copyItem(atPath: TestPaths.testMedia(name), toPath: staged.path)
+        try FileManager.default.moveItem(at: staged, to: inbox.appendingPathComponent(name))
+
+        func doneEvent() -> Bool {
+            guard let text = try? String(contentsOf: events, encoding: .utf8) else { return false }
+            return text.split(separator: "\n").contains { $0.contains("\"state\":\"done\"") }
+        }
+        var waited = 0
+        while !doneEvent() && daemon.isRunning && waited < 240 {   // bounded: 120 s
+            try await Task.sleep(for: .milliseconds(500))
+            waited += 1
+        }
+        let logText = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        try #require(doneEvent(), "no done event; watch log:\n\(logText.suffix(2000))")
+
+        let folder = try #require(try Publisher.presentations(in: out).first)
+        let m = try manifest(folder)
+        let client = try S3Server.client()
+        defer { Task { await client.shutdown() } }
+        for o in m.objects {
+            let local = try Data(contentsOf: folder.appendingPathComponent(String(o.key.dropFirst(m.prefix.count))))
+            #expect(try await client.get("\(prefix)/\(o.key)").body == [UInt8](local), "\(o.key)")
+        }
+        daemon.terminate()   // SIGTERM: stop taking jobs, exit 0
+        daemon.waitUntilExit()
+        let finalLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0,
+                "watch ended \(daemon.terminationReason == .exit ? "with exit" : "by signal") \(daemon.terminationStatus); log:\n\(finalLog.suffix(2000))")
+    }
+}
