@@ -110,7 +110,10 @@ public struct CloudFrontTemplate: Sendable {
 
     /// Checks the combination; one line per problem.
     public func validate() throws(PublishError) {
-        _ = try S3Location(parsing: "s3://\(bucket)")
+        guard (try? S3Location(parsing: "s3://\(bucket)")) != nil else {
+            throw PublishError(.invalidArgument, "--bucket '\(bucket)' is not a valid S3 bucket name "
+                               + "(3-63 characters: lower-case letters, digits, '-' and '.')")
+        }
         guard Self.priceClasses.contains(priceClass) else {
             throw PublishError(.invalidArgument, "--price-class must be one of \(Self.priceClasses.joined(separator: ", "))")
         }
