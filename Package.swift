@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
         .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
         .target(name: "Publish", dependencies: [
-            "SmoothManifest", "Platform",
+            "MediaCore", "SmoothManifest", "Platform",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,5 @@
+internal import MediaCore
+
 /// A value shown by ``BoxDump``.
 public enum DumpValue: Sendable, Equatable {
     case int(Int64)
@@ -36,23 +38,7 @@ public enum DumpValue: Sendable, Equatable {
 }
 
 /// A JSON string literal with the required escapes.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let h = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 
 /// A named value of a box.
 public struct DumpField: Sendable, Equatable {
