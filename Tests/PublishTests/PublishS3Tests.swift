@@ -185,14 +185,9 @@ extension PublishS3Tests {
         let r = try runSmoothpack(["encode", source, "--out", out.path, "--profile", "fast", "--to",
                                    "s3://\(S3Server.bucket)/\(prefix)", "--endpoint-url", info.endpoint], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        let folder = try #require(try Publisher.presentations(in: out).first)
-        let m = try manifest(folder)
+        try await expectPublished(out: out, prefix: prefix)
         let client = try S3Server.client()
         defer { Task { await client.shutdown() } }
-        for o in m.objects {
-            let local = try Data(contentsOf: folder.appendingPathComponent(String(o.key.dropFirst(m.prefix.count))))
-            #expect(try await client.get("\(prefix)/\(o.key)").body == [UInt8](local), "\(o.key)")
-        }
         #expect(try await client.get("\(prefix)/crossdomain.xml").status == 200)
     }
 }
@@ -267,18 +262,27 @@ extension PublishS3Tests {
         let logText = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         try #require(doneEvent(), "no done event; watch log:\n\(logText.suffix(2000))")
 
+        try await expectPublished(out: out, prefix: prefix)
+        daemon.terminate()   // SIGTERM: stop taking jobs, exit 0
+        daemon.waitUntilExit()
+        let finalLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0,
+                "watch ended \(daemon.terminationReason == .exit ? "with exit" : "by signal") \(daemon.terminationStatus); log:\n\(finalLog.suffix(2000))")
+    }
+}
+
+extension PublishS3Tests {
+    /// Every object of the first presentation under `out` is in the bucket under `prefix` with the local file's bytes.
+    /// (A Bool per object, not `==` inside #expect: Swift Testing would diff megabyte arrays element by element.)
+    func expectPublished(out: URL, prefix: String) async throws {
         let folder = try #require(try Publisher.presentations(in: out).first)
         let m = try manifest(folder)
         let client = try S3Server.client()
         defer { Task { await client.shutdown() } }
         for o in m.objects {
             let local = try Data(contentsOf: folder.appendingPathComponent(String(o.key.dropFirst(m.prefix.count))))
-            #expect(try await client.get("\(prefix)/\(o.key)").body == [UInt8](local), "\(o.key)")
+            let same = try await client.get("\(prefix)/\(o.key)").body == [UInt8](local)
+            #expect(same, "\(o.key) differs in the bucket")
         }
-        daemon.terminate()   // SIGTERM: stop taking jobs, exit 0
-        daemon.waitUntilExit()
-        let finalLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0,
-                "watch ended \(daemon.terminationReason == .exit ? "with exit" : "by signal") \(daemon.terminationStatus); log:\n\(finalLog.suffix(2000))")
     }
 }
