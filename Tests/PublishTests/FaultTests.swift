@@ -104,7 +104,8 @@ func rebuildManifest(_ folder: URL) throws {
         let m = try JSONDecoder().decode(UploadManifest.self, from: Data(contentsOf: folder.appendingPathComponent(UploadManifest.fileName)))
         for o in m.objects {
             let local = try Data(contentsOf: folder.appendingPathComponent(String(o.key.dropFirst(m.prefix.count))))
-            #expect(try await direct.get("\(prefix)/\(o.key)").body == [UInt8](local), "\(o.key)")
+            let same = try await direct.get("\(prefix)/\(o.key)").body == [UInt8](local)
+            #expect(same, "\(o.key)")
         }
     }
 
@@ -167,7 +168,8 @@ func rebuildManifest(_ folder: URL) throws {
         #expect(client.requests.contains { $0.method == "POST" && $0.query == ["uploads"] })
         let local = try Data(contentsOf: folder.appendingPathComponent("big_video.ismv"))
         let back = try await client.get("\(prefix)/big/v1/big_video.ismv")
-        #expect(back.body == [UInt8](local))
+        let same = back.body == [UInt8](local)
+        #expect(same, "bytes differ")
         #expect(back.headers["content-type"] == "video/mp4")
         #expect(try await p.pendingUploads().isEmpty)
         let again = try S3Server.client()
@@ -226,7 +228,8 @@ func rebuildManifest(_ folder: URL) throws {
         let sent = client.requests.filter { $0.method == "PUT" && $0.query.contains("partNumber") }.count
         #expect(sent < PartPlan(size: 48 << 20, preferredPartSize: 8 << 20).count)
         let local = try Data(contentsOf: folder.appendingPathComponent("big_video.ismv"))
-        #expect(try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local))
+        let same = try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local)
+        #expect(same, "bytes differ")
         #expect(try await p.pendingUploads().isEmpty)
     }
 
@@ -244,7 +247,8 @@ func rebuildManifest(_ folder: URL) throws {
         #expect(report.error == nil, "\(report.error?.message ?? "")")
         #expect(client.requests.contains { $0.method == "DELETE" && $0.query == ["uploadId"] })
         let local = try Data(contentsOf: folder.appendingPathComponent("big_video.ismv"))
-        #expect(try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local))
+        let same = try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local)
+        #expect(same, "bytes differ")
         #expect(try await p.pendingUploads().isEmpty)
     }
 }

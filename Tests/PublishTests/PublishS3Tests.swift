@@ -36,7 +36,8 @@ import TestSupport
                 let r = try await client.get("\(prefix)/\(object.key)")
                 #expect(r.status == 200, "\(object.key)")
                 let local = try Data(contentsOf: folder.appendingPathComponent(String(object.key.dropFirst(m.prefix.count))))
-                #expect(r.body == [UInt8](local), "\(object.key) bytes")
+                let same = r.body == [UInt8](local)
+                #expect(same, "\(object.key) bytes")
                 #expect(r.headers["content-type"] == object.contentType, "\(object.key)")
                 #expect(r.headers["cache-control"] == object.cacheControl, "\(object.key)")
             }
@@ -130,7 +131,8 @@ import TestSupport
         #expect(report.error == nil, "\(report.error?.message ?? "")")
         #expect(report.objects.first { $0.key == key }?.action == .uploaded)
         let local = try Data(contentsOf: folder.appendingPathComponent(String(key.split(separator: "/").last!)))
-        #expect(try await client.get(key).body == [UInt8](local))
+        let same = try await client.get(key).body == [UInt8](local)
+        #expect(same, "bytes differ")
     }
 
     @Test func wrongSecretIsOneLineSignatureDoesNotMatch() throws {
