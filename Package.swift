@@ -29,6 +29,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
+        // Caption files (SRT, WebVTT, TTML) to one cue model, and the TTML/WebVTT writers: pure Swift.
+        .target(name: "Captions", dependencies: ["MediaCore"], swiftSettings: strict),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev",
                                          "libswresample-dev", "libavutil-dev"])]),
@@ -49,7 +51,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
-        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore",
+        .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore", "Captions",
                                                  "Publish", "Platform", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
+        .testTarget(name: "CaptionsTests", dependencies: ["Captions"], swiftSettings: strict),
         .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "MediaCore"], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "SmoothManifestTests", dependencies: ["SmoothManifest", "MediaCore", "Platform", "TestSupport"],
@@ -87,7 +90,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport",
-                                                        "Publish"],
+                                                        "Publish", "Captions"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [
             "Origin", "ISOBMFF", "SmoothManifest", "SmoothPack", "Publish", "TestSupport",
@@ -104,7 +107,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "HostileInputTests", dependencies: ["ISOBMFF", "SmoothManifest", "MediaCore", "TestSupport"],
+        .testTarget(name: "HostileInputTests", dependencies: ["ISOBMFF", "SmoothManifest", "MediaCore", "TestSupport", "Captions"],
                     exclude: ["FuzzRegressions", "FuzzCorpus"], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),

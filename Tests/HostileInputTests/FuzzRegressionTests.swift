@@ -1,3 +1,4 @@
+import Captions
 import Foundation
 import ISOBMFF
 import SmoothManifest
@@ -6,14 +7,15 @@ import TestSupport
 
 /// Replays the committed seed corpus (`FuzzCorpus/<target>/`) and every input a fuzzer crashed on
 /// (`FuzzRegressions/<target>-<fix>.bin`) through the same entry functions the libFuzzer harnesses in `Fuzz/`
-/// call (`ISOBMFF.FuzzEntry.boxReader`, `SmoothManifest.FuzzEntry.manifestReader` and `.fragmentRequest`):
+/// call (`ISOBMFF.FuzzEntry.boxReader`, `SmoothManifest.FuzzEntry.manifestReader` and `.fragmentRequest`,
+/// `Captions.FuzzEntry.captionParsers` and `.ttmlParser`):
 /// each must give a typed error or a valid parse with no broken invariant. A target without files, or an
 /// empty regression folder, fails: a replay of nothing proves nothing.
 @Suite struct FuzzRegressionTests {
     static let root = TestPaths.repositoryRoot.appendingPathComponent("Tests/HostileInputTests")
     static let regressions = root.appendingPathComponent("FuzzRegressions")
     static let corpus = root.appendingPathComponent("FuzzCorpus")
-    static let targets = ["BoxReader", "ManifestReader", "FragmentRequest"]
+    static let targets = ["BoxReader", "ManifestReader", "FragmentRequest", "CaptionParsers", "TTMLParser"]
 
     /// Regression file names (`<target>-<fix>.bin`).
     static var regressionFiles: [String] {
@@ -37,6 +39,8 @@ import TestSupport
             return []
         case "ManifestReader": return SmoothManifest.FuzzEntry.manifestReader(bytes)
         case "FragmentRequest": return SmoothManifest.FuzzEntry.fragmentRequest(bytes)
+        case "CaptionParsers": return Captions.FuzzEntry.captionParsers(bytes)
+        case "TTMLParser": return Captions.FuzzEntry.ttmlParser(bytes)
         default: return nil
         }
     }
@@ -53,7 +57,7 @@ import TestSupport
         for name in Self.regressionFiles {
             let target = name.split(separator: "-").first.map(String.init) ?? ""
             #expect(Self.targets.contains(target) && name.count > target.count + 5,
-                    "\(name): name it <target>-<fix>.bin with target BoxReader, ManifestReader or FragmentRequest")
+                    "\(name): name it <target>-<fix>.bin with target \(Self.targets.joined(separator: ", "))")
         }
     }
 
