@@ -7,7 +7,8 @@ public enum FuzzEntry {
         MinfBox.self, VmhdBox.self, SmhdBox.self, DinfBox.self, DrefBox.self, UrlBox.self, StblBox.self, StsdBox.self,
         SttsBox.self, StscBox.self, StszBox.self, StcoBox.self, MvexBox.self, TrexBox.self, AvcCBox.self, EsdsBox.self,
         MoofBox.self, MfhdBox.self, TrafBox.self, TfhdBox.self, TrunBox.self, TfxdBox.self, MdatBox.self,
-        MfraBox.self, TfraBox.self, MfroBox.self, Avc1SampleEntry.self, Mp4aSampleEntry.self,
+        MfraBox.self, TfraBox.self, MfroBox.self, Avc1SampleEntry.self, Mp4aSampleEntry.self, SthdBox.self,
+        StppSampleEntry.self,
     ]
 
     /// Feeds `bytes` to every reader that faces an uploaded or served file: the box tree and its text and

@@ -1,10 +1,11 @@
-/// 'minf' Media Information box — ISO/IEC 14496-12 §8.4.4: `vmhd` or `smhd`, `dinf`, `stbl`.
+/// 'minf' Media Information box — ISO/IEC 14496-12 §8.4.4: `vmhd`, `smhd` or `sthd`, `dinf`, `stbl`.
 public struct MinfBox: Box {
     public static let type: FourCC = "minf"
     /// The media header matching the handler.
     public enum MediaHeader: Sendable, Equatable {
         case video(VmhdBox)
         case sound(SmhdBox)
+        case subtitle(SthdBox)
     }
     public var mediaHeader: MediaHeader?
     public var dinf: DinfBox
@@ -21,6 +22,7 @@ public struct MinfBox: Box {
             switch mediaHeader {
             case .video(let v): try v.write(to: &w)
             case .sound(let s): try s.write(to: &w)
+            case .subtitle(let s): try s.write(to: &w)
             case nil: break
             }
             try dinf.write(to: &w)
@@ -34,6 +36,8 @@ public struct MinfBox: Box {
             mediaHeader = .video(v)
         } else if let s = try r.optional(SmhdBox.self, in: children) {
             mediaHeader = .sound(s)
+        } else if let s = try r.optional(SthdBox.self, in: children) {
+            mediaHeader = .subtitle(s)
         } else {
             mediaHeader = nil
         }
