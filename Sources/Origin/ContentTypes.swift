@@ -43,7 +43,7 @@ enum ContentTypes {
     static let byExtension: [String: String] = [
         "ism": "text/xml", "ismc": "text/xml", "xml": "text/xml",
         "ismv": "video/mp4", "mp4": "video/mp4", "m4v": "video/mp4", "m4s": "video/iso.segment",
-        "isma": "audio/mp4", "m4a": "audio/mp4", "aac": "audio/aac",
+        "isma": "audio/mp4", "m4a": "audio/mp4", "aac": "audio/aac", "ismt": "application/mp4",
         "json": "application/json", "mpd": "application/dash+xml", "m3u8": "application/vnd.apple.mpegurl",
         "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "txt": "text/plain; charset=utf-8",
         "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",

@@ -60,7 +60,8 @@ public struct UploadManifest: Codable, Sendable, Equatable {
 
     /// `Content-Type` by extension: `.ism`/`.ismc`/`.xml` → `text/xml`, `.ismv` → `video/mp4`,
     /// `.isma` → `audio/mp4`, `.json` → `application/json`, `.mpd` → `application/dash+xml`,
-    /// `.m3u8` → `application/vnd.apple.mpegurl`, anything else `application/octet-stream`.
+    /// `.m3u8` → `application/vnd.apple.mpegurl`, `.ismt` → `application/mp4` (text track), `.vtt` → `text/vtt`,
+    /// anything else `application/octet-stream`.
     public static func contentType(forFileName name: String) -> String {
         switch fileExtension(name) {
         case "ism", "ismc", "xml": "text/xml"
@@ -69,6 +70,8 @@ public struct UploadManifest: Codable, Sendable, Equatable {
         case "json": "application/json"
         case "mpd": "application/dash+xml"
         case "m3u8": "application/vnd.apple.mpegurl"
+        case "ismt": "application/mp4"
+        case "vtt": "text/vtt"
         default: "application/octet-stream"
         }
     }
@@ -76,7 +79,7 @@ public struct UploadManifest: Codable, Sendable, Equatable {
     /// Upload order rank: media 0, other files 1, `.ismc` 2, `.ism` 3.
     static func rank(_ name: String) -> Int {
         switch fileExtension(name) {
-        case "ismv", "isma": 0
+        case "ismv", "isma", "ismt": 0
         case "ismc": 2
         case "ism": 3
         default: 1

@@ -43,6 +43,8 @@ public struct StreamIndex: Sendable, Equatable {
     public var type: StreamType
     /// `Name`, the word inside `Fragments(…=)`.
     public var name: String
+    /// `Subtype` of a text stream: `CAPT` (captions) or `SUBT` (subtitles).
+    public var subtype: String?
     /// `Language` (ISO 639-2), audio only in practice.
     public var language: String?
     /// `TimeScale` (10 000 000).
@@ -63,10 +65,11 @@ public struct StreamIndex: Sendable, Equatable {
     public var chunks: [Chunk]
 
     /// Creates a stream index.
-    public init(type: StreamType, name: String, language: String? = nil, timeScale: Int64? = 10_000_000,
+    public init(type: StreamType, subtype: String? = nil, name: String, language: String? = nil, timeScale: Int64? = 10_000_000,
                 url: String? = nil, maxWidth: Int? = nil, maxHeight: Int? = nil, displayWidth: Int? = nil,
                 displayHeight: Int? = nil, qualityLevels: [QualityLevel], chunks: [Chunk]) {
         self.type = type
+        self.subtype = subtype
         self.name = name
         self.language = language
         self.timeScale = timeScale
@@ -155,6 +158,7 @@ extension StreamIndex {
     func xmlElement(repeatCoding: Bool) -> XMLWriter.Element {
         let attributes: [XMLWriter.Attribute] = [
             .init("Type", type.rawValue),
+            .init("Subtype", subtype),
             .init("Name", name),
             .init("Language", language),
             .init("Chunks", String(chunks.count)),

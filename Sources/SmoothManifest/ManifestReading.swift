@@ -43,8 +43,8 @@ struct AttributeReader {
 extension ServerManifest {
     /// Reads a `.ism` (SMIL 2.0; a namespace prefix on the elements is accepted). Never traps on bad
     /// input: throws ``ManifestError`` (`.malformedXML`, `.limitExceeded`, `.unexpectedElement`,
-    /// `.missingAttribute`, `.invalidAttribute`). Elements other than `meta`, `video`, `audio` and
-    /// `param` (e.g. `textstream`) are skipped.
+    /// `.missingAttribute`, `.invalidAttribute`). Elements other than `meta`, `video`, `audio`, `textstream`
+    /// and `param` are skipped.
     public init(xml data: some Collection<UInt8>, limits: ReadLimits = ReadLimits()) throws(ManifestError) {
         let root = try XMLReader.parse(data, limits: limits)
         guard root.localName == "smil" else {
@@ -62,7 +62,9 @@ extension ServerManifest {
             case "body":
                 for sw in part.children where sw.localName == "switch" {
                     for (k, item) in sw.children.enumerated() {
-                        guard let kind = MediaKind(rawValue: String(item.localName)) else { continue }
+                        let element = String(item.localName)
+                        guard let kind = element == "textstream" ? .text : MediaKind(rawValue: element), element != "text"
+                        else { continue }
                         tracks.append(try Self.track(item, kind: kind, context: "smil/body/switch/\(kind.rawValue)[\(k)]"))
                     }
                 }
@@ -134,7 +136,7 @@ extension ClientManifest {
         let a = AttributeReader(node: n, context: context)
         let typeText = try a.string("Type")
         guard let type = StreamType(rawValue: typeText) else {
-            throw ManifestError(.invalidAttribute, context, "Type \"\(typeText.prefix(40))\" is not video or audio")
+            throw ManifestError(.invalidAttribute, context, "Type \"\(typeText.prefix(40))\" is not video, audio or text")
         }
         let url = try a.string("Url")
         guard url.contains("{bitrate}") || url.contains("{Bitrate}"),
@@ -159,7 +161,7 @@ extension ClientManifest {
         if let declared = try a.optionalInt64("QualityLevels"), declared != Int64(levels.count) {
             throw ManifestError(.countMismatch, ctx, "QualityLevels=\(declared) but \(levels.count) are listed")
         }
-        return StreamIndex(type: type, name: name, language: n.attribute("Language"),
+        return StreamIndex(type: type, subtype: n.attribute("Subtype"), name: name, language: n.attribute("Language"),
                            timeScale: try a.optionalInt64("TimeScale", in: 1...Int64.max), url: url,
                            maxWidth: try a.optionalInt("MaxWidth"), maxHeight: try a.optionalInt("MaxHeight"),
                            displayWidth: try a.optionalInt("DisplayWidth"), displayHeight: try a.optionalInt("DisplayHeight"),

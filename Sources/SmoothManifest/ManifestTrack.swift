@@ -17,10 +17,11 @@ public struct FragmentTiming: Sendable, Hashable, Codable {
     public var end: Int64 { time &+ duration }
 }
 
-/// Video or audio.
+/// Video, audio or text (captions and subtitles: `Type="text"`, `<textstream>` in the `.ism`).
 public enum MediaKind: String, Sendable, Hashable, Codable {
     case video
     case audio
+    case text
 }
 
 /// What the muxer wrote for one track: the input of ``ManifestBuilder``.

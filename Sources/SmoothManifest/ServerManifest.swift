@@ -32,7 +32,7 @@ public struct ServerManifest: Sendable, Equatable {
 
     /// One `<video>` / `<audio>` element of `<switch>`.
     public struct Track: Sendable, Equatable {
-        /// Element name: `video` or `audio`.
+        /// Element name: `video`, `audio` or (for `.text`) `textstream`.
         public var kind: MediaKind
         /// Media file path relative to the `.ism`.
         public var src: String
@@ -99,7 +99,7 @@ public struct ServerManifest: Sendable, Equatable {
             var params = [Param(name: "trackID", value: String(t.trackID))]
             if let n = t.trackName { params.append(Param(name: "trackName", value: n)) }
             params += t.otherParams
-            return XMLWriter.Element(t.kind.rawValue, [
+            return XMLWriter.Element(t.kind == .text ? "textstream" : t.kind.rawValue, [
                 .init("src", t.src),
                 .init("systemBitrate", String(t.systemBitrate)),
                 .init("systemLanguage", t.systemLanguage),

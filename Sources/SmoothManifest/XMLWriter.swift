@@ -16,6 +16,8 @@ public struct XMLWriter: Sendable {
         /// Write the children on the same line as the start tag (`<a><b/></a>`), as the
         /// cross-domain policy files do.
         public var inline: Bool
+        /// Character data of a leaf element (`<BaseURL>x.vtt</BaseURL>`), escaped when written.
+        public var text: String?
 
         /// Creates an element.
         public init(_ name: String, _ attributes: [Attribute] = [], children: [Element] = [], inline: Bool = false) {
@@ -72,6 +74,10 @@ public struct XMLWriter: Sendable {
         let pad = String(repeating: " ", count: level * indentWidth)
         out += pad
         writeTag(e, into: &out)
+        if let text = e.text, e.children.isEmpty {
+            out += Self.escape(text) + "</" + e.name + ">"
+            return
+        }
         if e.children.isEmpty { return }
         if e.inline {
             for c in e.children { writeInline(c, into: &out) }
@@ -99,7 +105,7 @@ public struct XMLWriter: Sendable {
             guard let v = a.value else { continue }
             out += " " + a.name + "=\"" + Self.escape(v) + "\""
         }
-        if e.children.isEmpty {
+        if e.children.isEmpty && e.text == nil {
             out += spaceBeforeSelfClose ? " />" : "/>"
         } else {
             out += ">"

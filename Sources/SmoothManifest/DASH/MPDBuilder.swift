@@ -20,7 +20,7 @@ public struct MPDBuilder: Sendable {
     public var fileName: String { presentation + ".mpd" }
 
     /// Validates the tracks (as ``ManifestBuilder`` does, plus their byte ranges) and renders the MPD.
-    public func build(_ tracks: [SegmentedTrack]) throws(ManifestError) -> String {
+    public func build(_ tracks: [SegmentedTrack], text: [TextRendition] = []) throws(ManifestError) -> String {
         try ManifestBuilder.checkFileName(presentation, context: "presentation")
         let groups = try ManifestBuilder(presentation: presentation, options: .init(allowGaps: false))
             .group(tracks.map(\.track))
@@ -31,6 +31,7 @@ public struct MPDBuilder: Sendable {
         for (index, g) in groups.enumerated() {
             sets.append(try adaptationSet(g, id: index, tracks: tracks))
         }
+        sets += text.enumerated().map { TextRendition.adaptationSet($1, id: groups.count + $0) }
         let root = XMLWriter.Element(
             "MPD",
             [

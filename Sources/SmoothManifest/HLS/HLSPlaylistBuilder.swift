@@ -24,7 +24,9 @@ public struct HLSPlaylistBuilder: Sendable {
     }
 
     /// Validates the tracks and renders every playlist, the multivariant one first.
-    public func build(_ tracks: [SegmentedTrack]) throws(ManifestError) -> [(name: String, contents: String)] {
+    public func build(_ tracks: [SegmentedTrack], subtitles: [TextRendition] = []) throws(ManifestError)
+        -> [(name: String, contents: String)]
+    {
         try ManifestBuilder.checkFileName(presentation, context: "presentation")
         let groups = try ManifestBuilder(presentation: presentation, options: .init(allowGaps: false))
             .group(tracks.map(\.track))
@@ -39,7 +41,14 @@ public struct HLSPlaylistBuilder: Sendable {
             }
             media.append((name, mediaPlaylist(t)))
         }
-        return [(fileName, try multivariant(groups: groups, tracks: tracks))] + media
+        for s in subtitles {
+            guard names.insert(s.hlsPlaylist).inserted else {
+                throw ManifestError(.invalidTrack, s.name, "media playlist name \(s.hlsPlaylist) is already taken")
+            }
+            media.append((s.hlsPlaylist, s.hlsMediaPlaylist()))
+        }
+        let main = TextRendition.addingSubtitles(try multivariant(groups: groups, tracks: tracks), subtitles)
+        return [(fileName, main)] + media
     }
 
     /// One file's playlist. `EXT-X-TARGETDURATION` is the longest segment rounded up.
