@@ -96,6 +96,9 @@ public struct StreamParameters: Sendable, Equatable {
     /// Stream duration in time-base units, 0 when unknown.
     public var duration: Int64
     public var language: String?
+    /// Disposition flags `forced` and `hearing_impaired` (subtitle roles).
+    public var isForced = false
+    public var isHearingImpaired = false
 }
 
 extension InputFile {
@@ -108,12 +111,15 @@ extension InputFile {
                 : par.codec_type == AVMEDIA_TYPE_AUDIO ? .audio : .other
             let lang = av_dict_get(st.pointee.metadata, "language", nil, 0).flatMap { $0.pointee.value }
                 .map { String(cString: $0).lowercased() }
-            return StreamParameters(
+            var parameters = StreamParameters(
                 index: i, kind: kind, codec: String(cString: avcodec_get_name(par.codec_id)), profile: Int(par.profile),
                 bitRate: Int(par.bit_rate), extradata: extradata(ofStream: i), width: Int(par.width), height: Int(par.height),
                 sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels), timeBase: timeBase(ofStream: i),
                 duration: st.pointee.duration == cffmpeg_nopts() ? 0 : max(0, st.pointee.duration),
                 language: lang == "und" || lang?.isEmpty == true ? nil : lang)
+            parameters.isForced = st.pointee.disposition & AV_DISPOSITION_FORCED != 0
+            parameters.isHearingImpaired = st.pointee.disposition & AV_DISPOSITION_HEARING_IMPAIRED != 0
+            return parameters
         }
     }
 }

@@ -68,6 +68,24 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(help: "Refuse sources with more audio/video streams than this.")
     var maxStreams = 64
 
+    @Option(
+        name: .customLong("captions"),
+        help: ArgumentHelp(
+            "A caption file (SRT, WebVTT, TTML/DFXP) for the source, with its language after a colon: FILE[:lang] "
+                + "(repeatable; needs exactly one source). Sidecars beside a source (clip.srt, clip.en.vtt, "
+                + "clip.fr.forced.srt, clip.en.sdh.ttml) are taken without this option.",
+            valueName: "file[:lang]"))
+    var captionFiles: [String] = []
+
+    @Option(help: "Language of caption files whose name and argument give none (e.g. en, pt-BR, fra; default und).")
+    var captionLanguage: String?
+
+    @Flag(help: "Leave out a caption file that cannot be read (with a note) instead of failing its source.")
+    var captionsOptional = false
+
+    @Flag(help: "Do not take caption sidecars from beside the sources.")
+    var noSidecarCaptions = false
+
     @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
 
     /// The `--max-*` options as library limits.
@@ -91,13 +109,18 @@ struct EncodeCommand: AsyncParsableCommand {
         if !["2.0", "2.2"].contains(manifestVersion) { throw ValidationError("--manifest-version is 2.0 or 2.2") }
         _ = try EncodeCommand.parseFormats(formats)
         if inputs.isEmpty { throw ValidationError("give at least one source file or folder") }
+        if let l = captionLanguage, CaptionLanguage(tag: l) == nil {
+            throw ValidationError("--caption-language \(l) is not a language tag (e.g. en, pt-BR, fra)")
+        }
     }
 
     func run() async throws {
-        let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
+        var options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
                                       limits: try limits(), formats: try Self.parseFormats(formats))
+        options.captions = CaptionOptions(files: captionFiles.map(CaptionInput.parse), sidecars: !noSidecarCaptions,
+                                          defaultLanguage: captionLanguage, optional: captionsOptional)
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)
@@ -108,6 +131,10 @@ struct EncodeCommand: AsyncParsableCommand {
         let scan: (sources: [URL], skipped: [SourceScanner.Skipped])
         do { scan = try SourceScanner(recursive: recursive).scan(inputs) } catch {
             Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
+        if !captionFiles.isEmpty && scan.sources.count != 1 {
+            Console.error("smoothpack: --captions names the captions of one source, but \(scan.sources.count) sources were given")
             throw ExitCode(2)
         }
         let outURL = URL(fileURLWithPath: out)
@@ -270,6 +297,8 @@ enum JSONReport {
         var playbackPath: String?
         var duration: Double?
         var rungs: [RenditionOutput]?
+        var captions: [CaptionOutput]?
+        var captionsNotCarried: [CaptionNotCarried]?
         var error: String?
     }
     struct Document: Encodable {
@@ -282,7 +311,8 @@ enum JSONReport {
             switch result {
             case .success(let p):
                 return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
-                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions, error: nil)
+                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions,
+                              captions: p.captions, captionsNotCarried: p.captionsNotCarried, error: nil)
             case .failure(let e):
                 return Source(source: url.path, status: "failed", error: "\(e)")
             }

@@ -26,9 +26,20 @@ struct EncodeJob {
             throw PipelineError(source: path, stage: .read,
                                 message: "file is \(size) bytes, over the \(options.limits.maxFileSize)-byte limit")
         }
+        let captionFiles: [CaptionDiscovery.Found]
+        do {
+            let discovered = try CaptionDiscovery.inputs(for: source, options: options.captions)
+            captionFiles = discovered.found
+            for note in discovered.notes { emit(.note(source: source, note)) }
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .read)
+        }
         emit(.phase(source: source, .hashing))
         let version: String
-        do { version = try PresentationVersion.compute(source: source, profile: profile, options: options) } catch {
+        do {
+            version = try PresentationVersion.compute(source: source, profile: profile, options: options,
+                                                      captions: captionFiles)
+        } catch {
             throw PipelineError.wrap(error, source: path, stage: .read)
         }
         if out.isPublished(stem, version) {
@@ -49,19 +60,34 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .plan)
         }
         for note in plan.notes { emit(.note(source: source, note)) }
-        for other in info.otherStreams {
+        // Caption files are read before any encoding: a refused one fails the source now, not after the encode.
+        var captions = try CaptionTracks.read(captionFiles, source: path, optional: options.captions.optional) {
+            emit(.note(source: source, $0))
+        }
+        let embedded: (found: [PendingCaption], notCarried: [CaptionNotCarried])
+        do { embedded = try EmbeddedCaptions.read(path: path, info: info) } catch {
+            throw PipelineError.wrap(error, source: path, stage: .probe)
+        }
+        captions = embedded.found + captions
+        for n in embedded.notCarried {
+            emit(.note(source: source, "subtitle stream \(n.input) (\(n.codec)) not carried: \(n.reason)"))
+        }
+        for other in info.otherStreams where other.type != "subtitle" {
             let what = ["unknown", "none"].contains(other.codec) ? "could not be identified" : "is not audio or video"
             emit(.note(source: source, "stream #\(other.index) (\(other.type), \(other.codec)) \(what): left out"))
         }
 
         let phase: (PackagerEvent.Phase) -> Void = { emit(.phase(source: source, $0)) }
         return try out.build(stem: stem, version: version, options: options, source: path, emit: phase) { work in
-            try build(stem: stem, version: version, plan: plan, work: work)
+            var p = try build(stem: stem, version: version, plan: plan, captions: captions, work: work)
+            p.captionsNotCarried = embedded.notCarried
+            return p
         }
     }
 
     /// Encodes and describes the presentation inside `work`.
-    private func build(stem: String, version: String, plan: LadderPlan, work: URL) throws -> Presentation {
+    private func build(stem: String, version: String, plan: LadderPlan, captions: [PendingCaption],
+                       work: URL) throws -> Presentation {
         let path = source.path
         emit(.phase(source: source, .encoding))
         let transcoder = LadderTranscoder(sourcePath: path, plan: plan)
@@ -120,9 +146,16 @@ struct EncodeJob {
                                             language: track.language, width: nil, height: nil, index: index))
             }
         }
+        let text: CaptionTracks.Written
+        do {
+            let grid = (written.first { $0.kind == .video } ?? written.first)?.index.fragments ?? []
+            text = try CaptionTracks.write(captions, grid: grid, stem: stem, work: work) { emit(.note(source: source, $0)) }
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .package)
+        }
         emit(.phase(source: source, .describing))
         return try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
-                                                  options: options, source: self.source, out: out,
+                                                  text: text, options: options, source: self.source, out: out,
                                                   onCheck: { emit(.phase(source: source, .checking)) })
     }
 

@@ -29,6 +29,8 @@ public struct PackagerOptions: Sendable, Equatable {
     public var distributionRoot: URL?
     /// Manifests written beside the media files (default all three; Smooth is always written).
     public var formats: Set<StreamingFormat>
+    /// Caption files and sidecar discovery (set after `init`; default: sidecars beside each source).
+    public var captions = CaptionOptions()
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
                 allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil,

@@ -28,6 +28,10 @@ public struct Presentation: Sendable, Equatable {
     public var renditions: [RenditionOutput]
     /// The upload manifest written beside the files.
     public var uploadManifest: UploadManifest
+    /// Caption tracks carried (also listed in `renditions` as kind `text`).
+    public var captions: [CaptionOutput] = []
+    /// Subtitle streams of the source that were not carried, with the reason.
+    public var captionsNotCarried: [CaptionNotCarried] = []
 
     /// The server manifest's URL on disk.
     public var serverManifest: URL { directory.appendingPathComponent("\(name).ism") }
@@ -35,7 +39,7 @@ public struct Presentation: Sendable, Equatable {
 
 /// One written media file.
 public struct RenditionOutput: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable { case video, audio }
+    public enum Kind: String, Sendable, Codable { case video, audio, text }
     public var kind: Kind
     /// File name inside the presentation folder.
     public var file: String

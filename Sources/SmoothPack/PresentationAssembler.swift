@@ -21,7 +21,7 @@ struct WrittenTrack {
 /// self-checks, then `upload-manifest.json` (last, so its presence marks a complete folder).
 enum PresentationAssembler {
     static func describe(work: URL, stem: String, version: String, tracks written: [WrittenTrack],
-                         options: PackagerOptions, source: URL, out: OutputFolder,
+                         text: CaptionTracks.Written = .init(), options: PackagerOptions, source: URL, out: OutputFolder,
                          onCheck: () -> Void) throws -> Presentation {
         let path = source.path
         var tracks: [ManifestTrack] = []
@@ -41,10 +41,17 @@ enum PresentationAssembler {
                                            trackName: w.trackName ?? w.kind.rawValue, language: w.language,
                                            fragments: index.fragments.count, bytes: index.totalBytes))
         }
+        for (t, c) in zip(text.tracks, text.outputs) {
+            let size = Int64((try? FileManager.default.attributesOfItem(atPath: work.appendingPathComponent(t.source).path)[.size]
+                as? NSNumber)?.int64Value ?? 0)
+            outputs.append(RenditionOutput(kind: .text, file: t.source, bitrate: t.bitrate, measuredBitrate: t.bitrate,
+                                           width: nil, height: nil, trackName: t.trackName, language: c.language,
+                                           fragments: t.fragments.count, bytes: size))
+        }
         let manifests: PresentationManifests
         do {
-            manifests = try ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
-                .build(tracks)
+            let builder = ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
+            manifests = try builder.addingText(text.tracks, to: try builder.build(tracks))
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
@@ -52,13 +59,15 @@ enum PresentationAssembler {
             for file in manifests.files {
                 try Data(file.contents).write(to: work.appendingPathComponent(file.name))
             }
-            try StreamingManifests.write(segmented, stem: stem, formats: options.formats, to: work)
+            let renditions = try CaptionTracks.writeWebVTT(text, stem: stem, formats: options.formats, to: work)
+            try StreamingManifests.write(segmented, stem: stem, formats: options.formats, text: renditions, to: work)
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
 
         onCheck()
         try PresentationCheck.verify(folder: work, manifests: manifests, tracks: tracks, source: path)
+        try PresentationCheck.verifyText(folder: work, manifests: manifests, tracks: text.tracks, source: path)
 
         let prefix = "\(stem)/\(version)/"
         let upload: UploadManifest
@@ -71,7 +80,7 @@ enum PresentationAssembler {
         return Presentation(source: source, name: stem, version: version, prefix: prefix,
                             directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
                             status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
-                            renditions: outputs, uploadManifest: upload)
+                            renditions: outputs, uploadManifest: upload, captions: text.outputs)
     }
 }
 
@@ -113,7 +122,8 @@ extension OutputFolder {
             let size = upload.objects.first { $0.key == upload.prefix + track.src }?.size ?? 0
             let seconds = Double(stream?.end ?? 0) / Double(Clock.timescale)
             return RenditionOutput(
-                kind: track.kind == .video ? .video : .audio, file: track.src, bitrate: track.systemBitrate,
+                kind: track.kind == .video ? .video : track.kind == .text ? .text : .audio, file: track.src,
+                bitrate: track.systemBitrate,
                 measuredBitrate: seconds > 0 ? Int(Double(size) * 8 / seconds) : 0, width: level?.maxWidth,
                 height: level?.maxHeight, trackName: track.name, language: track.systemLanguage,
                 fragments: stream?.chunks.count ?? 0, bytes: size)

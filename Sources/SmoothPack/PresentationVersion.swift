@@ -9,9 +9,13 @@ internal import Platform
 enum PresentationVersion {
     static let length = 12
 
-    /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version.
-    static func compute(source: URL, profile: Profile, options: PackagerOptions) throws -> String {
-        try compute(sources: [source], salt: "profile:\n\(profile.canonicalDescription)", options: options)
+    /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version, and
+    /// each caption file's bytes, language and role (a changed or added caption file makes a new version).
+    static func compute(source: URL, profile: Profile, options: PackagerOptions,
+                        captions: [CaptionDiscovery.Found] = []) throws -> String {
+        var salt = "profile:\n\(profile.canonicalDescription)"
+        for c in captions { salt += "\ncaption \(c.url.lastPathComponent) \(c.language.bcp47) \(c.role.rawValue)" }
+        return try compute(sources: [source] + captions.map(\.url), salt: salt, options: options)
     }
 
     /// The version for any set of input files and a description of how they are processed.

@@ -87,6 +87,9 @@ public struct SourceScanner: Sendable {
     /// Why a file in a folder is not a source, or nil when it is one (or was meant to be).
     static func notMediaReason(_ file: URL) -> String? {
         if mediaExtensions.contains(file.pathExtension.lowercased()) { return nil }
+        if ["srt", "vtt", "ttml", "dfxp"].contains(file.pathExtension.lowercased()) {
+            return "a caption file (taken as a sidecar of the video with the same name)"
+        }
         do {
             let info = try Probe.probe(path: file.path)
             if let still = stillImageFormat(info) { return "not audio or video (\(still))" }

@@ -51,13 +51,14 @@ enum StreamingManifests {
     }
 
     /// Writes `<stem>.mpd` and/or the `.m3u8` playlists for `formats`.
-    static func write(_ tracks: [SegmentedTrack], stem: String, formats: Set<StreamingFormat>, to work: URL) throws {
+    static func write(_ tracks: [SegmentedTrack], stem: String, formats: Set<StreamingFormat>,
+                      text: [TextRendition] = [], to work: URL) throws {
         var files: [(name: String, contents: String)] = []
         if formats.contains(.dash) {
             let mpd = MPDBuilder(presentation: stem)
-            files.append((mpd.fileName, try mpd.build(tracks)))
+            files.append((mpd.fileName, try mpd.build(tracks, text: text)))
         }
-        if formats.contains(.hls) { files += try HLSPlaylistBuilder(presentation: stem).build(tracks) }
+        if formats.contains(.hls) { files += try HLSPlaylistBuilder(presentation: stem).build(tracks, subtitles: text) }
         for f in files { try Data(f.contents.utf8).write(to: work.appendingPathComponent(f.name)) }
     }
 }
