@@ -60,7 +60,7 @@ import Testing
         #expect(s.track(bitrate: 1_800_000, name: "video")?.src == "presentation_v1800k.ismv")
         #expect(s.track(bitrate: 128_000, name: "audio")?.trackID == 2)
         #expect(s.track(bitrate: 128_000, name: "video") == nil)
-        // A prefixed SMIL namespace and unknown elements are accepted.
+        // A prefixed SMIL namespace is accepted; a textstream is a text track (captions, issue 15).
         let prefixed = """
             <s:smil xmlns:s="http://www.w3.org/2001/SMIL20/Language"><s:body><s:switch>
             <s:textstream src="t.ismt" systemBitrate="1"><s:param name="trackID" value="3" valuetype="data"/></s:textstream>
@@ -68,7 +68,8 @@ import Testing
             </s:switch></s:body></s:smil>
             """
         let p = try ServerManifest(xml: Array(prefixed.utf8))
-        #expect(p.tracks.map(\.src) == ["v.ismv"])
+        #expect(p.tracks.map(\.src) == ["t.ismt", "v.ismv"])
+        #expect(p.tracks.map(\.kind) == [.text, .video])
     }
 
     @Test func typedErrors() {
@@ -88,7 +89,7 @@ import Testing
         #expect(code(#"<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="&foo;"/>"#) == .malformedXML)
         #expect(code(#"<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="1"/>"#, limits: ReadLimits(maxBytes: 10)) == .limitExceeded)
         #expect(code(String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100)) == .limitExceeded)
-        #expect(code(ismc(#"<c d="10"/>"#, chunks: 1).replacingOccurrences(of: "Type=\"video\"", with: "Type=\"text\"")) == .invalidAttribute)
+        #expect(code(ismc(#"<c d="10"/>"#, chunks: 1).replacingOccurrences(of: "Type=\"video\"", with: "Type=\"subtitle\"")) == .invalidAttribute)
         #expect((try? ClientManifest(xml: [0xC3, 0x28])) == nil)
         do {
             _ = try ClientManifest(xml: [0x3C, 0xFF])
