@@ -121,7 +121,9 @@ final class InboxWatcher: Sendable {
 
 /// Lists the candidate files under the inbox (relative paths), skipping reserved and hidden folders.
 enum InboxScanner {
-    static func candidates(root: String) -> [(path: String, stat: FileStat)] {
+    static func candidates(root: String, include: (String) -> Bool = InboxRules.isCandidate(relativePath:))
+        -> [(path: String, stat: FileStat)]
+    {
         var found: [(String, FileStat)] = []
         func walk(_ relative: String) {
             let absolute = relative.isEmpty ? root : "\(root)/\(relative)"
@@ -131,7 +133,7 @@ enum InboxScanner {
                 guard let stat = try? FileStat(path: "\(root)/\(child)") else { continue }
                 if stat.isDirectory {
                     if !InboxRules.isIgnoredFolder(child.split(separator: "/").map(String.init)) { walk(child) }
-                } else if stat.isRegularFile && InboxRules.isCandidate(relativePath: child) {
+                } else if stat.isRegularFile && include(child) {
                     found.append((child, stat))
                 }
             }

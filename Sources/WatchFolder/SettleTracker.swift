@@ -20,10 +20,13 @@ public enum InboxRules {
         return components.contains { $0.hasPrefix(".") }
     }
 
-    /// Whether a relative path `a/b/clip.mp4` names a candidate source.
+    /// Whether a relative path `a/b/clip.mp4` names a candidate source (caption sidecars are not sources:
+    /// they go with the source of the same name).
     public static func isCandidate(relativePath: String) -> Bool {
         var components = relativePath.split(separator: "/").map(String.init)
-        guard let name = components.popLast(), !isIgnoredFileName(name) else { return false }
+        guard let name = components.popLast(), !isIgnoredFileName(name), !CaptionSidecars.isSidecar(name) else {
+            return false
+        }
         if components.isEmpty { return true }
         if reservedFolders.contains(components[0]) { return false }
         return !components.contains { $0.hasPrefix(".") }

@@ -149,6 +149,8 @@ public final class WatchFolderService: Service {
         var nextRescan = Date.distantPast
         var shuttingDown = false
         var cancelled = false
+        /// Caption sidecars as last seen: a source is taken only when its sidecars are unchanged for `settle`.
+        var sidecars: [String: (stat: FileStat, since: Date)] = [:]
 
         init(settle: TimeInterval) { tracker = SettleTracker(settle: settle) }
 
@@ -181,6 +183,7 @@ public final class WatchFolderService: Service {
             loop.known = loop.known.filter { present.contains($0.key) }
             for path in loop.tracker.paths where !present.contains(path) { loop.tracker.forget(path) }
             for file in found { loop.observe(file.path, stat: file.stat, at: now) }
+            try await reviveForLateCaptions(&loop, paths: paths)
         }
         for relative in loop.tracker.paths {
             let absolute = paths.source(relative).path
@@ -190,11 +193,26 @@ public final class WatchFolderService: Service {
             }
             guard loop.tracker.observe(relative, size: stat.size, modificationTime: stat.modificationTime, at: clock.now)
             else { continue }
+            // The pair settles together: every sidecar beside it unchanged for the settle time too.
+            let sidecars = CaptionSidecars.sidecars(of: absolute)
+            var sidecarsSettled = true
+            for path in sidecars {
+                guard let s = try? FileStat(path: path) else { sidecarsSettled = false; continue }
+                if let seen = loop.sidecars[path], seen.stat == s {
+                    if clock.now.timeIntervalSince(seen.since) < configuration.settle { sidecarsSettled = false }
+                } else {
+                    loop.sidecars[path] = (s, clock.now)
+                    if configuration.settle > 0 { sidecarsSettled = false }
+                }
+            }
+            guard sidecarsSettled else { continue }
             // The /proc scan and the fingerprint's reads block: one dedicated thread for both.
             let checkOpenWriters = configuration.checkOpenWriters
             let probe = try await Blocking.run("inbox-probe") { _ -> SettledProbe in
                 if checkOpenWriters && OpenForWriting.isOpenForWriting(absolute) { return .openForWriting }
-                do { return .fingerprint(try Fingerprint.compute(path: absolute)) } catch { return .unreadable }
+                do {
+                    return .fingerprint(try CaptionSidecars.fold(Fingerprint.compute(path: absolute), sidecars: sidecars))
+                } catch { return .unreadable }
             }
             let fingerprint: Fingerprint
             switch probe {
@@ -331,6 +349,12 @@ public final class WatchFolderService: Service {
                 try FileManager.default.removeItem(at: source)
             case .move:
                 try Self.move(source, to: paths.filed("done", relative))
+                for sidecar in CaptionSidecars.sidecars(of: source.path) {
+                    let name = URL(fileURLWithPath: sidecar).lastPathComponent
+                    let target = paths.filed("done", relative).deletingLastPathComponent().appendingPathComponent(name)
+                    try? FileManager.default.removeItem(at: target)   // the newer copy replaces the older one
+                    try FileManager.default.moveItem(at: URL(fileURLWithPath: sidecar), to: target)
+                }
             }
         } catch {
             logger.error("could not file the source", metadata: ["source": "\(relative)", "error": "\(error)"])
@@ -411,6 +435,50 @@ public final class WatchFolderService: Service {
         /// `<inbox>/<kind>/<relative>`.
         func filed(_ kind: String, _ relative: String) -> URL {
             URL(fileURLWithPath: "\(inbox)/\(kind)/\(relative)")
+        }
+    }
+}
+
+extension WatchFolderService {
+    /// Caption sidecars with no source beside them: one whose source is filed under `done/` brings it back (with
+    /// the sidecars filed with it), so it settles again as a pair with a new fingerprint and makes a new version.
+    /// With `onSuccess: keep` the source is still here: a new sidecar makes it be looked at again.
+    func reviveForLateCaptions(_ loop: inout LoopState, paths: Paths) async throws {
+        let inbox = paths.inbox
+        let sidecars = try await Blocking.run("inbox-scan") { _ in
+            InboxScanner.candidates(root: inbox) { relative in
+                let name = relative.split(separator: "/").last.map(String.init) ?? ""
+                return CaptionSidecars.isSidecar(name) && !InboxRules.isIgnoredFileName(name)
+                    && !InboxRules.isIgnoredFolder(relative.split(separator: "/").dropLast().map(String.init))
+                    && !InboxRules.reservedFolders.contains(relative.split(separator: "/").first.map(String.init) ?? "")
+            }
+        }
+        for sidecar in sidecars {
+            let name = sidecar.path.split(separator: "/").last.map(String.init) ?? ""
+            // A source beside it that was already handled is looked at again (its fingerprint now differs).
+            for known in loop.known.keys where paths.relativeFolder(of: known) == paths.relativeFolder(of: sidecar.path)
+                && CaptionSidecars.belongs(name, to: known.split(separator: "/").last.map(String.init) ?? "") {
+                if loop.sidecars[paths.source(sidecar.path).path]?.stat != sidecar.stat { loop.known[known] = nil }
+            }
+            guard configuration.onSuccess == .move,
+                  let owner = CaptionSidecars.filedOwner(ofSidecar: sidecar.path, inbox: inbox) else { continue }
+            let filed = paths.filed("done", owner)
+            let back = paths.source(owner)
+            guard !FileManager.default.fileExists(atPath: back.path) else { continue }
+            do {
+                for old in CaptionSidecars.sidecars(of: filed.path) {
+                    let target = back.deletingLastPathComponent().appendingPathComponent(URL(fileURLWithPath: old).lastPathComponent)
+                    if !FileManager.default.fileExists(atPath: target.path) {
+                        try FileManager.default.moveItem(at: URL(fileURLWithPath: old), to: target)
+                    }
+                }
+                try FileManager.default.moveItem(at: filed, to: back)
+                logger.info("a caption arrived for a published source: made again with it",
+                            metadata: ["source": "\(owner)", "caption": "\(sidecar.path)"])
+            } catch {
+                logger.error("could not bring the source back for its new caption",
+                             metadata: ["source": "\(owner)", "error": "\(error)"])
+            }
         }
     }
 }
