@@ -116,6 +116,10 @@ enum CaptionDiscovery {
         let fallback = try language(options.defaultLanguage, what: "--caption-language") ?? .undetermined
         for file in options.files {
             let url = URL(fileURLWithPath: file.path).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw PipelineError(source: url.path, stage: .read, message: "caption file not found")
+            }
             let ext = url.pathExtension
             guard let format = CaptionFormat(fileExtension: ext) else {
                 throw PipelineError(source: url.path, stage: .read,
