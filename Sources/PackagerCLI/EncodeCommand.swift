@@ -19,6 +19,11 @@ struct EncodeCommand: AsyncParsableCommand {
 
             Folders are scanned by probing; files that are not media are listed as skipped.
 
+            Captions: sidecars beside a source (clip.srt, clip.en.vtt, clip.fr.forced.srt, clip.en.sdh.ttml), files \
+            named with --captions, and text subtitle streams inside the source become a <stem>_text_<lang>.ismt \
+            text track (TTML), an HLS WebVTT rendition and a DASH WebVTT sidecar. A caption file that cannot be \
+            read fails its source with file:line: reason, unless --captions-optional.
+
             Exit status: 0 all presentations made or up to date, 1 some source failed, 2 usage error.
 
             Example:
