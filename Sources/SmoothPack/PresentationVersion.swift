@@ -1,3 +1,4 @@
+internal import FFmpeg
 internal import Foundation
 internal import Planning
 internal import SmoothManifest
@@ -9,9 +10,11 @@ internal import Platform
 enum PresentationVersion {
     static let length = 12
 
-    /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version.
+    /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version, and
+    /// the instruction sets libx264 uses on this machine (they change its bytes).
     static func compute(source: URL, profile: Profile, options: PackagerOptions) throws -> String {
-        try compute(sources: [source], salt: "profile:\n\(profile.canonicalDescription)", options: options)
+        try compute(sources: [source], salt: "profile:\n\(profile.canonicalDescription)\nencoder: \(Encoder.machineDescription)",
+                    options: options)
     }
 
     /// The version for any set of input files and a description of how they are processed.
@@ -40,5 +43,5 @@ enum PresentationVersion {
 /// Facts about this build of smoothpack.
 public enum SmoothPackInfo {
     /// The package version; part of every output version hash.
-    public static let version = "0.2.0"
+    public static let version = "0.3.0"
 }
