@@ -9,6 +9,7 @@ extension VideoEncoding {
     func x264ParamString(gopSize: Int) -> String {
         var params = ["keyint=\(gopSize)", "min-keyint=\(gopSize)", "scenecut=0", "open-gop=0",
                       "threads=1", "lookahead-threads=1", "sliced-threads=0"]
+        if let set = Encoder.x264InstructionSets { params.append("asm=\(set)") }
         params += x264Params.keys.sorted().map { "\($0)=\(x264Params[$0] ?? "")" }
         return params.joined(separator: ":")
     }
@@ -19,6 +20,25 @@ extension VideoEncoding {
 public final class Encoder {
     let context: UnsafeMutablePointer<AVCodecContext>
     private static let openLock = Mutex(())
+
+    /// The instruction sets libx264 may use, when they must differ from its own choice (x264's `asm`), or nil.
+    ///
+    /// On CPUs with AVX-512, libx264 0.164's AVX-512 code made the bytes depend on the state of the process's
+    /// heap: with the same frames in, a rung's bytes changed when other transcodes had run or were running in
+    /// the same process (separate processes, whose heaps start the same, agreed), while the AVX2 code gives the
+    /// same bytes every time and is clean under valgrind's memcheck (which cannot run AVX-512). So on such
+    /// CPUs x264 gets the set it would detect there, without AVX-512. Every CPU with AVX-512F/CD/BW/DQ/VL (what
+    /// both FFmpeg and x264 call AVX-512) has all of these.
+    public static let x264InstructionSets: String? =
+        av_get_cpu_flags() & AV_CPU_FLAG_AVX512 != 0 ? "MMX2,SSE2Fast,SSSE3,SSE4.2,AVX,FMA3,BMI2,AVX2" : nil
+
+    /// What of this machine decides libx264's bytes besides the settings: the instruction sets it uses (x264's
+    /// SIMD code is not bit-exact across sets, e.g. its floating-point macroblock-tree costs with FMA3), as the
+    /// forced set or FFmpeg's detected CPU flags. Part of every presentation version.
+    public static var machineDescription: String {
+        if let set = x264InstructionSets { return "x264 asm \(set)" }
+        return "x264 asm auto, cpu flags \(String(UInt32(bitPattern: av_get_cpu_flags()), radix: 16))"
+    }
 
     private init(codecName: String, configure: (UnsafeMutablePointer<AVCodecContext>) throws(FFmpegError) -> Void,
                  options: [String: String]) throws(FFmpegError) {

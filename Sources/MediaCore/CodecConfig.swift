@@ -48,10 +48,23 @@ public struct AudioCodecConfig: Sendable, Equatable, Codable {
     /// rate has no sampling-frequency index or the channel count no channel configuration.
     public static func lcAudioSpecificConfig(sampleRate: Int, channels: Int) -> [UInt8]? {
         let rates = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]
-        guard let index = rates.firstIndex(of: sampleRate), (1...7).contains(channels) else { return nil }
-        let channelConfig = channels == 8 ? 7 : channels
+        guard let index = rates.firstIndex(of: sampleRate), let channelConfig = channelConfiguration(channels: channels)
+        else { return nil }
         let bits = (2 << 11) | (index << 7) | (channelConfig << 3)
         return [UInt8(bits >> 8), UInt8(bits & 0xFF)]
+    }
+
+    /// The AudioSpecificConfig `channelConfiguration` for a channel count (docs/format.md §4.4): 1…6 are
+    /// themselves (6 = 5.1), 8 channels (7.1) are configuration 7. Seven channels have none that the
+    /// 2-byte config can carry for the decoders we target (configuration 11, 6.1, came with a later
+    /// amendment and is not widely decoded; otherwise it needs a program_config_element), nor have 0 or
+    /// more than 8: nil.
+    public static func channelConfiguration(channels: Int) -> Int? {
+        switch channels {
+        case 1...6: channels
+        case 8: 7
+        default: nil
+        }
     }
 }
 

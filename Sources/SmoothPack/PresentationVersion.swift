@@ -1,3 +1,4 @@
+internal import FFmpeg
 internal import Foundation
 internal import Planning
 internal import SmoothManifest
@@ -10,10 +11,11 @@ enum PresentationVersion {
     static let length = 12
 
     /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version, and
-    /// each caption file's bytes, language and role (a changed or added caption file makes a new version).
+    /// each caption file's bytes, language and role (a changed or added caption file makes a new version), and
+    /// the instruction sets libx264 uses on this machine (they change its bytes).
     static func compute(source: URL, profile: Profile, options: PackagerOptions,
                         captions: [CaptionDiscovery.Found] = []) throws -> String {
-        var salt = "profile:\n\(profile.canonicalDescription)"
+        var salt = "profile:\n\(profile.canonicalDescription)\nencoder: \(Encoder.machineDescription)"
         for c in captions { salt += "\ncaption \(c.url.lastPathComponent) \(c.language.bcp47) \(c.role.rawValue)" }
         return try compute(sources: [source] + captions.map(\.url), salt: salt, options: options)
     }
@@ -44,5 +46,5 @@ enum PresentationVersion {
 /// Facts about this build of smoothpack.
 public enum SmoothPackInfo {
     /// The package version; part of every output version hash.
-    public static let version = "0.2.0"
+    public static let version = "0.3.0"
 }

@@ -54,7 +54,8 @@ public final class LadderTranscoder {
                 audioDecoders[track.sourceStreamIndex] = try Decoder(input: input, streamIndex: track.sourceStreamIndex)
             }
             let rendition = Rendition.audio(index: i, track: track)
-            tracks.append(try AudioTrackEncoder(rendition: rendition, track: track, sink: try makeSink(rendition)))
+            tracks.append(try AudioTrackEncoder(rendition: rendition, track: track, sink: try makeSink(rendition),
+                                                path: sourcePath))
         }
         input.discardAll(except: Set(audioDecoders.keys).union(plan.video.map { [$0.sourceStreamIndex] } ?? []))
 

@@ -37,10 +37,13 @@ public final class PreEncodedSource {
                                                                     height: p.height, frameDuration: frame)),
                                     bitrate: Self.bitrate(p, fileSize: size), language: nil))
             case .audio where p.codec == "aac":
-                guard p.profile == 1 || p.profile == -99,   // FF_PROFILE_AAC_LOW, or unknown
-                      let asc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: p.sampleRate, channels: p.channels)
-                else {
+                guard p.profile == 1 || p.profile == -99 else {   // FF_PROFILE_AAC_LOW, or unknown
                     refused.append("stream \(p.index): AAC profile \(p.profile) is not AAC-LC"); continue
+                }
+                guard let asc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: p.sampleRate, channels: p.channels) else {
+                    refused.append("stream \(p.index): AAC-LC at \(p.sampleRate) Hz with \(p.channels) channels has no "
+                                   + "2-byte AudioSpecificConfig (rates 7350…96000 Hz; 1–6 or 8 channels)")
+                    continue
                 }
                 tracks.append(Track(streamIndex: p.index,
                                     config: .audio(AudioCodecConfig(audioSpecificConfig: asc, sampleRate: p.sampleRate,

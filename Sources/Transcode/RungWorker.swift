@@ -118,7 +118,7 @@ final class AudioTrackEncoder {
     private var pending: EncodedSample?
     private(set) var summary: TranscodeSummary.Output?
 
-    init(rendition: Rendition, track: AudioPlan, sink: any RenditionSink) throws {
+    init(rendition: Rendition, track: AudioPlan, sink: any RenditionSink, path: String) throws {
         self.rendition = rendition
         self.track = track
         self.sink = sink
@@ -128,8 +128,11 @@ final class AudioTrackEncoder {
         packet = try Packet()
         // libavcodec's aac encoder adds a 3-byte "no SBR" extension to the ASC; clients want the plain
         // 2-byte AAC-LC config, the same bytes in esds and in the manifest (docs/format.md §4.4).
-        let lc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: track.sampleRate, channels: track.channels)
-        let asc = lc ?? Array(encoder.extradata.prefix(2))
+        // A rate or channel count without such a config (7 channels) is refused, never cut to 2 bytes.
+        guard let asc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: track.sampleRate, channels: track.channels) else {
+            throw TranscodeError(path: path, message: "\(rendition.label): AAC-LC at \(track.sampleRate) Hz with "
+                                 + "\(track.channels) channels has no 2-byte AudioSpecificConfig (1–6 or 8 channels)")
+        }
         config = AudioCodecConfig(audioSpecificConfig: asc, sampleRate: track.sampleRate, channels: track.channels,
                                   samplesPerFrame: max(encoder.frameSize, 1))
         summary = TranscodeSummary.Output(rendition: rendition, config: .audio(config), sampleCount: 0,

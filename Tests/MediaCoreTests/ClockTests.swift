@@ -50,6 +50,21 @@ import Testing
     #expect(AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 12345, channels: 2) == nil)
 }
 
+/// channelConfiguration per ISO/IEC 14496-3 Table 1.19: 1…6 channels are themselves, 8 channels (7.1) are
+/// configuration 7; 7 channels, 0 and more than 8 have no 2-byte config.
+@Test(arguments: [(0, nil), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, nil), (8, 7), (9, nil), (24, nil)] as [(Int, Int?)])
+func aacChannelConfiguration(channels: Int, configuration: Int?) {
+    #expect(AudioCodecConfig.channelConfiguration(channels: channels) == configuration)
+    let asc = AudioCodecConfig.lcAudioSpecificConfig(sampleRate: 48000, channels: channels)
+    if let configuration {
+        // 00010 0011 cccc 000: LC, 48 kHz (index 3), the configuration, three zero flags.
+        #expect(asc == [0x11, UInt8(0x80 | configuration << 3)], "\(channels) channels")
+        #expect(asc.map { Int($0[1] >> 3) & 0xF } == configuration)
+    } else {
+        #expect(asc == nil, "\(channels) channels")
+    }
+}
+
 @Test func annexBToLengthPrefixed() {
     // AUD, SPS, PPS, IDR slice with 3- and 4-byte start codes.
     let annexB: [UInt8] = [0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1F, 0, 0, 1, 0x68, 0xEE,
