@@ -70,6 +70,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
 
+    @OptionGroup(title: "Protection") var protection: ProtectionOptions
+
     /// The `--max-*` options as library limits.
     func limits() throws -> SourceLimits {
         let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -94,10 +96,18 @@ struct EncodeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
+        var options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
                                       limits: try limits(), formats: try Self.parseFormats(formats))
+        do {
+            // SPEKE: one content ID for the run (--speke-content-id, else the first input's name).
+            let name = URL(fileURLWithPath: inputs.first ?? "").deletingPathExtension().lastPathComponent
+            options.protection = try await protection.settings(name: name)
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)
@@ -270,6 +280,9 @@ enum JSONReport {
         var playbackPath: String?
         var duration: Double?
         var rungs: [RenditionOutput]?
+        /// Key IDs of an encrypted presentation (never keys).
+        var keyIDs: [String]?
+        var notes: [String]?
         var error: String?
     }
     struct Document: Encodable {
@@ -282,7 +295,8 @@ enum JSONReport {
             switch result {
             case .success(let p):
                 return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
-                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions, error: nil)
+                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions,
+                              keyIDs: p.keyIDs.isEmpty ? nil : p.keyIDs, notes: p.notes.isEmpty ? nil : p.notes, error: nil)
             case .failure(let e):
                 return Source(source: url.path, status: "failed", error: "\(e)")
             }

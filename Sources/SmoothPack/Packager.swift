@@ -1,6 +1,7 @@
 public import Foundation
 public import Planning
 public import SmoothManifest
+public import Protection
 internal import FFmpeg
 internal import Platform
 
@@ -29,6 +30,9 @@ public struct PackagerOptions: Sendable, Equatable {
     public var distributionRoot: URL?
     /// Manifests written beside the media files (default all three; Smooth is always written).
     public var formats: Set<StreamingFormat>
+    /// Common Encryption of every media file, signalled for PlayReady (docs/format.md §11); nil writes clear
+    /// files. HLS playlists are not written for encrypted presentations (they would need `cbcs`/FairPlay).
+    public var protection: ProtectionSettings? = nil
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
                 allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil,

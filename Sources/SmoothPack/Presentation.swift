@@ -28,6 +28,10 @@ public struct Presentation: Sendable, Equatable {
     public var renditions: [RenditionOutput]
     /// The upload manifest written beside the files.
     public var uploadManifest: UploadManifest
+    /// Key IDs of an encrypted presentation (never the keys); empty when clear.
+    public var keyIDs: [String] = []
+    /// What the caller should know about this output (e.g. why HLS was not written).
+    public var notes: [String] = []
 
     /// The server manifest's URL on disk.
     public var serverManifest: URL { directory.appendingPathComponent("\(name).ism") }

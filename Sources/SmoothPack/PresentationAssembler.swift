@@ -3,6 +3,7 @@ internal import ISOBMFF
 internal import MediaCore
 internal import SmoothManifest
 internal import Publish
+internal import Protection
 
 /// One media file written into a work folder, as the muxer returned it.
 struct WrittenTrack {
@@ -41,10 +42,15 @@ enum PresentationAssembler {
                                            trackName: w.trackName ?? w.kind.rawValue, language: w.language,
                                            fragments: index.fragments.count, bytes: index.totalBytes))
         }
-        let manifests: PresentationManifests
+        var manifests: PresentationManifests
+        var dashProtection: MPDProtection?
         do {
             manifests = try ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
                 .build(tracks)
+            if let p = options.protection {
+                manifests.client.protection = try ProtectedOutput.smoothHeaders(p)
+                dashProtection = try ProtectedOutput.dash(p)
+            }
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
@@ -52,7 +58,9 @@ enum PresentationAssembler {
             for file in manifests.files {
                 try Data(file.contents).write(to: work.appendingPathComponent(file.name))
             }
-            try StreamingManifests.write(segmented, stem: stem, formats: options.formats, to: work)
+            // Encrypted output has no HLS (ProtectedOutput.hlsNote).
+            let formats = options.protection == nil ? options.formats : options.formats.subtracting([.hls])
+            try StreamingManifests.write(segmented, stem: stem, formats: formats, to: work, protection: dashProtection)
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
@@ -71,7 +79,9 @@ enum PresentationAssembler {
         return Presentation(source: source, name: stem, version: version, prefix: prefix,
                             directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
                             status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
-                            renditions: outputs, uploadManifest: upload)
+                            renditions: outputs, uploadManifest: upload,
+                            keyIDs: options.protection?.keyIDs.map(\.uuidString) ?? [],
+                            notes: options.protection != nil && options.formats.contains(.hls) ? [ProtectedOutput.hlsNote] : [])
     }
 }
 

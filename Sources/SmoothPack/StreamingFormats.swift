@@ -51,10 +51,11 @@ enum StreamingManifests {
     }
 
     /// Writes `<stem>.mpd` and/or the `.m3u8` playlists for `formats`.
-    static func write(_ tracks: [SegmentedTrack], stem: String, formats: Set<StreamingFormat>, to work: URL) throws {
+    static func write(_ tracks: [SegmentedTrack], stem: String, formats: Set<StreamingFormat>, to work: URL,
+                      protection: MPDProtection? = nil) throws {
         var files: [(name: String, contents: String)] = []
         if formats.contains(.dash) {
-            let mpd = MPDBuilder(presentation: stem)
+            let mpd = MPDBuilder(presentation: stem, protection: protection)
             files.append((mpd.fileName, try mpd.build(tracks)))
         }
         if formats.contains(.hls) { files += try HLSPlaylistBuilder(presentation: stem).build(tracks) }
