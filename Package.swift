@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Platform", "SmoothManifest", "MediaCore", "TestSupport", "PackagerCLI"], exclude: ["Vectors", "Scripts"],
                     swiftSettings: strict),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "ISOBMFF", "MediaCore", "SmoothPack", "SmoothManifest",
-                                                         "TestSupport", "Platform",
+                                                         "TestSupport", "Platform", "Origin", "PackagerCLI",
                                                          .product(name: "NIOCore", package: "swift-nio"),
                                                          .product(name: "NIOPosix", package: "swift-nio"),
                                                          .product(name: "NIOHTTP1", package: "swift-nio")],

@@ -1,6 +1,7 @@
 import Foundation
 import ISOBMFF
 import MediaCore
+import Origin
 import Platform
 import Protection
 import SmoothManifest
@@ -93,6 +94,27 @@ struct TestFailure: Error, CustomStringConvertible {
             for s in secrets { #expect(!text.contains(s), "\(name) holds a key") }
         }
         for s in secrets { #expect(!"\(protected)".contains(s)) }
+
+        // serve: the origin returns the .ismc and each fragment byte for byte as written.
+        let origin = try SmoothOrigin(configuration: OriginConfiguration(root: out.appendingPathComponent("cenc").path))
+        let ismPath = "\(protected.prefix)\(protected.name).ism"
+        let servedManifest = try origin.manifestBytes(presentation: ismPath) == Array(ismc.utf8)
+        #expect(servedManifest)
+        let client = try origin.clientManifest(presentation: ismPath)
+        for stream in client.streams {
+            let level = try #require(stream.qualityLevels.first)
+            let chunk = try #require(stream.chunks.first)
+            let body = try origin.fragmentBytes(presentation: ismPath, request: FragmentRequest(
+                bitrate: level.bitrate, streamName: stream.name, time: chunk.time))
+            let file = try #require(protected.renditions.first { $0.trackName == stream.name && $0.bitrate == level.bitrate })
+            let bytes = try Data(contentsOf: dir.appendingPathComponent(file.file))
+            // It is the fragment with its encryption boxes: moof with senc and the PIFF box, then the mdat.
+            let moofSize = Int(body.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            let traf = try #require(try MoofBox.decode(Array(body.prefix(moofSize))).trafs.first)
+            #expect(traf.senc != nil && traf.piffSampleEncryption != nil)
+            let same = bytes.range(of: Data(body)) != nil
+            #expect(same, "\(stream.name): the served fragment is not a byte range of the file")
+        }
 
         // Re-keying (new KIDs) gives a new version; the same settings are a no-op.
         let again = try await Packager(profile: .named("fast"), options: options)
