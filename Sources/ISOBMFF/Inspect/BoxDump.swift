@@ -10,7 +10,7 @@ public enum BoxDump {
     static let fullBoxes: Set<FourCC> = [
         "mvhd", "tkhd", "mdhd", "hdlr", "vmhd", "smhd", "dref", "url ", "stsd",
         "stts", "stsc", "stsz", "stco", "trex", "mehd", "mfhd", "tfhd", "trun",
-        "tfdt", "tfra", "mfro", "esds",
+        "tfdt", "tfra", "mfro", "esds", "schm", "tenc", "pssh", "senc", "saiz", "saio",
     ]
 
     /// The tree of every top-level box, read with positional reads; boxes larger than `limit` (other
