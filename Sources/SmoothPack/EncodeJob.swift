@@ -32,7 +32,7 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .read)
         }
         if out.isPublished(stem, version) {
-            return try existing(stem: stem, version: version)
+            return try existing(stem: stem, version: version).describingProtection(options)
         }
 
         emit(.phase(source: source, .probing))

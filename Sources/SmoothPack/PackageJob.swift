@@ -29,7 +29,7 @@ struct PackageJob {
             throw PipelineError.wrap(error, source: first.path, stage: .read)
         }
         if out.isPublished(stem, version) {
-            do { return try out.existing(stem: stem, version: version, source: first) } catch {
+            do { return try out.existing(stem: stem, version: version, source: first).describingProtection(options) } catch {
                 throw PipelineError.wrap(error, source: first.path, stage: .read)
             }
         }

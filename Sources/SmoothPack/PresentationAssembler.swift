@@ -79,9 +79,7 @@ enum PresentationAssembler {
         return Presentation(source: source, name: stem, version: version, prefix: prefix,
                             directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
                             status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
-                            renditions: outputs, uploadManifest: upload,
-                            keyIDs: options.protection?.keyIDs.map(\.uuidString) ?? [],
-                            notes: options.protection != nil && options.formats.contains(.hls) ? [ProtectedOutput.hlsNote] : [])
+                            renditions: outputs, uploadManifest: upload).describingProtection(options)
     }
 }
 
@@ -98,7 +96,8 @@ extension OutputFolder {
             emit(.publishing)
             switch try publish(work, stem: stem, version: version) {
             case .published: break
-            case .alreadyThere: return try existing(stem: stem, version: version, source: presentation.source)
+            case .alreadyThere:
+                return try existing(stem: stem, version: version, source: presentation.source).describingProtection(options)
             }
             let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
             try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try root.writeRootFile($0.name, $0.contents) }

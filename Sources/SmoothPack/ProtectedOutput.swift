@@ -32,3 +32,15 @@ enum ProtectedOutput {
                              playReadyObject: Data(try p.playReadyObject()).base64EncodedString())
     }
 }
+
+extension Presentation {
+    /// With the key IDs and the no-HLS note of an encrypted presentation (also for one already published:
+    /// the version covers the KIDs, so they are these).
+    func describingProtection(_ options: PackagerOptions) -> Presentation {
+        guard let p = options.protection else { return self }
+        var copy = self
+        copy.keyIDs = p.keyIDs.map(\.uuidString)
+        copy.notes = options.formats.contains(.hls) ? [ProtectedOutput.hlsNote] : []
+        return copy
+    }
+}

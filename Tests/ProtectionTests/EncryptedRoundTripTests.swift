@@ -120,6 +120,7 @@ struct TestFailure: Error, CustomStringConvertible {
         let again = try await Packager(profile: .named("fast"), options: options)
             .package(files: files, into: out.appendingPathComponent("cenc"), name: clear.name)
         #expect(again.status == .upToDate && again.version == protected.version)
+        #expect(again.keyIDs == protected.keyIDs && again.notes == protected.notes)
         var other = options
         other.protection = try ProtectionSettings(keyArguments: ["00000000000000000000000000000009:0f1e2d3c4b5a69788796a5b4c3d2e1f0"],
                                                   licenseURL: nil)
