@@ -116,6 +116,24 @@ struct TestFailure: Error, CustomStringConvertible {
             #expect(same, "\(stream.name): the served fragment is not a byte range of the file")
         }
 
+        // encode --encrypt (the muxing sink path): the deterministic encode gives the same samples as the clear
+        // encode, so every decrypted rendition matches its clear twin frame for frame.
+        let encoded = try await Packager(profile: .named("fast"), options: options)
+            .encode(source: URL(fileURLWithPath: TestPaths.testMedia("bars-25fps-stereo.mp4")), into: out.appendingPathComponent("enc-encode"))
+        #expect(encoded.renditions.map(\.file) == clear.renditions.map(\.file))
+        for r in encoded.renditions {
+            let key = String((r.kind == .video ? Self.videoKey : Self.audioKey).split(separator: ":")[1])
+            let encPath = encoded.directory.appendingPathComponent(r.file).path
+            let reference = try External.run([ffmpeg, "-v", "error", "-i", clear.directory.appendingPathComponent(r.file).path,
+                                              "-map", "0", "-f", "framemd5", "-"])
+            let decrypted = try External.run([ffmpeg, "-v", "error", "-decryption_key", key, "-i", encPath,
+                                              "-map", "0", "-f", "framemd5", "-"])
+            let same = reference.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                == decrypted.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(same && reference.status == 0, "\(r.file): \(decrypted.stderr)")
+            #expect(IsmvChecker.check(path: encPath).isEmpty)
+        }
+
         // Re-keying (new KIDs) gives a new version; the same settings are a no-op.
         let again = try await Packager(profile: .named("fast"), options: options)
             .package(files: files, into: out.appendingPathComponent("cenc"), name: clear.name)
