@@ -44,6 +44,9 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
         .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
+        // Common Encryption (cenc) and PlayReady signalling: AES through libcrypto, keys, SPEKE.
+        .target(name: "Protection", dependencies: ["ISOBMFF", "MediaCore", "Platform", "CCrypto"],
+                swiftSettings: strict),
         .target(name: "Publish", dependencies: [
             "MediaCore", "SmoothManifest", "Platform",
             .product(name: "SystemPackage", package: "swift-system"),
@@ -52,6 +55,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
         .target(name: "SmoothPack", dependencies: ["FFmpeg", "Transcode", "Planning", "ISOBMFF", "SmoothManifest", "MediaCore", "Captions",
+                                                 "Protection", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                 .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio"),
                                                  "Publish", "Platform", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "Origin", dependencies: [
@@ -71,7 +77,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "PackagerCLI", dependencies: [
             "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder", "Origin",
-            "Publish",
+            "Publish", "Protection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -88,9 +94,15 @@ let package = Package(
                     exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Platform", "SmoothManifest", "MediaCore", "TestSupport", "PackagerCLI"], exclude: ["Vectors", "Scripts"],
                     swiftSettings: strict),
+        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "ISOBMFF", "MediaCore", "SmoothPack", "SmoothManifest",
+                                                         "TestSupport", "Platform", "Origin", "PackagerCLI",
+                                                         .product(name: "NIOCore", package: "swift-nio"),
+                                                         .product(name: "NIOPosix", package: "swift-nio"),
+                                                         .product(name: "NIOHTTP1", package: "swift-nio")],
+                    swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport",
-                                                        "Publish", "Captions"],
+                                                        "Publish", "Captions", "Protection"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [
             "Origin", "ISOBMFF", "SmoothManifest", "SmoothPack", "Publish", "TestSupport",

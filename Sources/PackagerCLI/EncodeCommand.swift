@@ -93,6 +93,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
 
+    @OptionGroup(title: "Protection") var protection: ProtectionOptions
+
     /// The `--max-*` options as library limits.
     func limits() throws -> SourceLimits {
         let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -126,6 +128,14 @@ struct EncodeCommand: AsyncParsableCommand {
                                       limits: try limits(), formats: try Self.parseFormats(formats))
         options.captions = CaptionOptions(files: captionFiles.map(CaptionInput.parse), sidecars: !noSidecarCaptions,
                                           defaultLanguage: captionLanguage, optional: captionsOptional)
+        do {
+            // SPEKE: one content ID for the run (--speke-content-id, else the first input's name).
+            let name = URL(fileURLWithPath: inputs.first ?? "").deletingPathExtension().lastPathComponent
+            options.protection = try await protection.settings(name: name)
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)
@@ -304,6 +314,9 @@ enum JSONReport {
         var rungs: [RenditionOutput]?
         var captions: [CaptionOutput]?
         var captionsNotCarried: [CaptionNotCarried]?
+        /// Key IDs of an encrypted presentation (never keys).
+        var keyIDs: [String]?
+        var notes: [String]?
         var error: String?
     }
     struct Document: Encodable {
@@ -317,7 +330,8 @@ enum JSONReport {
             case .success(let p):
                 return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
                               playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions,
-                              captions: p.captions, captionsNotCarried: p.captionsNotCarried, error: nil)
+                              captions: p.captions, captionsNotCarried: p.captionsNotCarried,
+                              keyIDs: p.keyIDs.isEmpty ? nil : p.keyIDs, notes: p.notes.isEmpty ? nil : p.notes, error: nil)
             case .failure(let e):
                 return Source(source: url.path, status: "failed", error: "\(e)")
             }

@@ -39,6 +39,8 @@ struct PackageCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @OptionGroup(title: "Protection") var protection: ProtectionOptions
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one encoded file") }
         if !(0.5...20).contains(fragmentDuration) { throw ValidationError("--fragment-duration must be between 0.5 and 20") }
@@ -48,8 +50,15 @@ struct PackageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = PackagerOptions(manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
+        var options = PackagerOptions(manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       formats: try EncodeCommand.parseFormats(formats))
+        do {
+            let stem = name ?? URL(fileURLWithPath: files[0]).deletingPathExtension().lastPathComponent
+            options.protection = try await protection.settings(name: stem)
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
         let packager = try Packager(profile: .named("default"), options: options)
         let source = URL(fileURLWithPath: files[0])
         do {
@@ -62,6 +71,8 @@ struct PackageCommand: AsyncParsableCommand {
                 for r in p.renditions {
                     print("  \(r.file)  \(r.bitrate) b/s  \(r.fragments) fragments")
                 }
+                if !p.keyIDs.isEmpty { print("  encrypted (cenc), key IDs \(p.keyIDs.joined(separator: ", "))") }
+                for note in p.notes { print("  note: \(note)") }
             }
         } catch {
             if json { print(JSONReport.render([(source, .failure(error))], skipped: [])) }

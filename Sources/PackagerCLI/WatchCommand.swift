@@ -80,6 +80,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
 
+    @OptionGroup(title: "Protection") var protection: ProtectionOptions
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if SuccessAction(rawValue: onSuccess) == nil { throw ValidationError("--on-success is move, keep or delete") }
@@ -98,8 +100,15 @@ struct WatchCommand: AsyncParsableCommand {
         var logger = Logger(label: "smoothpack.watch") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
+        var options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       distributionRoot: URL(fileURLWithPath: out, isDirectory: true))
+        do {
+            // One key set for the daemon's lifetime (SPEKE: --speke-content-id, else the inbox folder's name).
+            options.protection = try await protection.settings(name: URL(fileURLWithPath: inbox).lastPathComponent)
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)

@@ -14,6 +14,9 @@ public struct ClientManifest: Sendable, Equatable {
     public var duration: Int64
     /// One per media type / audio rendition group.
     public var streams: [StreamIndex]
+    /// `<Protection>` headers of an encrypted presentation (docs/format.md §12.6); empty when clear.
+    /// Written, not read back (``init(xml:limits:)`` skips the element).
+    public var protection: [ProtectionHeader] = []
 
     /// Creates a client manifest.
     public init(majorVersion: Int = 2, minorVersion: Int = 0, timeScale: Int64 = 10_000_000, duration: Int64,
@@ -143,7 +146,18 @@ extension ClientManifest {
             .init("MinorVersion", String(minorVersion)),
             .init("TimeScale", String(timeScale)),
             .init("Duration", String(duration)),
-        ], children: streams.map { $0.xmlElement(repeatCoding: usesRepeatCoding) })
+        ], children: protectionElements + streams.map { $0.xmlElement(repeatCoding: usesRepeatCoding) })
+    }
+
+    /// `<Protection>` with one `<ProtectionHeader SystemID=…>` per DRM system, before the streams (MS-SSTR
+    /// §2.2.2.2); nothing when clear.
+    var protectionElements: [XMLWriter.Element] {
+        guard !protection.isEmpty else { return [] }
+        return [XMLWriter.Element("Protection", children: protection.map {
+            var e = XMLWriter.Element("ProtectionHeader", [.init("SystemID", $0.systemID)])
+            e.text = $0.data
+            return e
+        })]
     }
 
     /// The `.ismc` document text (UTF-8, declaration, 2-space indentation).
@@ -218,5 +232,18 @@ extension QualityLevel {
             .init("CodecPrivateData", Hex.upper(codecPrivateData)),
             .init("NALUnitLengthField", nalUnitLengthField.map { String($0) }),
         ])
+    }
+}
+
+
+/// One `ProtectionHeader` of the `.ismc`: a DRM system ID (text form, e.g. PlayReady's
+/// `9A04F079-9840-4286-AB92-E65BE0885F95`) and its header data in base64 (PlayReady: the PlayReady Object).
+public struct ProtectionHeader: Sendable, Equatable {
+    public var systemID: String
+    public var data: String
+
+    public init(systemID: String, data: String) {
+        self.systemID = systemID
+        self.data = data
     }
 }

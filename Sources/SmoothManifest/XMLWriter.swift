@@ -16,8 +16,8 @@ public struct XMLWriter: Sendable {
         /// Write the children on the same line as the start tag (`<a><b/></a>`), as the
         /// cross-domain policy files do.
         public var inline: Bool
-        /// Character data of a leaf element (`<BaseURL>x.vtt</BaseURL>`), escaped when written.
-        public var text: String?
+        /// Character data written between the tags (escaped); only for elements without children.
+        public var text: String? = nil
 
         /// Creates an element.
         public init(_ name: String, _ attributes: [Attribute] = [], children: [Element] = [], inline: Bool = false) {
@@ -73,11 +73,11 @@ public struct XMLWriter: Sendable {
     private func write(_ e: Element, level: Int, into out: inout String) {
         let pad = String(repeating: " ", count: level * indentWidth)
         out += pad
-        writeTag(e, into: &out)
         if let text = e.text, e.children.isEmpty {
-            out += Self.escape(text) + "</" + e.name + ">"
+            writeTextElement(e, text, into: &out)
             return
         }
+        writeTag(e, into: &out)
         if e.children.isEmpty { return }
         if e.inline {
             for c in e.children { writeInline(c, into: &out) }
@@ -91,7 +91,17 @@ public struct XMLWriter: Sendable {
         out += "</" + e.name + ">"
     }
 
+    private func writeTextElement(_ e: Element, _ text: String, into out: inout String) {
+        out += "<" + e.name
+        for a in e.attributes {
+            guard let v = a.value else { continue }
+            out += " " + a.name + "=\"" + Self.escape(v) + "\""
+        }
+        out += ">" + Self.escape(text) + "</" + e.name + ">"
+    }
+
     private func writeInline(_ e: Element, into out: inout String) {
+        if let text = e.text, e.children.isEmpty { return writeTextElement(e, text, into: &out) }
         writeTag(e, into: &out)
         if e.children.isEmpty { return }
         for c in e.children { writeInline(c, into: &out) }
@@ -105,7 +115,7 @@ public struct XMLWriter: Sendable {
             guard let v = a.value else { continue }
             out += " " + a.name + "=\"" + Self.escape(v) + "\""
         }
-        if e.children.isEmpty && e.text == nil {
+        if e.children.isEmpty {
             out += spaceBeforeSelfClose ? " />" : "/>"
         } else {
             out += ">"

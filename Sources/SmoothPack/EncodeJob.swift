@@ -43,7 +43,7 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .read)
         }
         if out.isPublished(stem, version) {
-            return try existing(stem: stem, version: version)
+            return try existing(stem: stem, version: version).describingProtection(options)
         }
 
         emit(.phase(source: source, .probing))
@@ -100,12 +100,15 @@ struct EncodeJob {
                 let sink: MuxingSink
                 switch rendition {
                 case .video(_, let rung):
-                    sink = MuxingSink(path: work.appendingPathComponent(Naming.videoFile(stem, bitrate: rung.encoding.bitrate)).path,
-                                      trackID: 1, policy: .video(minimumDuration: 0))
+                    let file = Naming.videoFile(stem, bitrate: rung.encoding.bitrate)
+                    sink = MuxingSink(path: work.appendingPathComponent(file).path,
+                                      trackID: 1, policy: .video(minimumDuration: 0),
+                                      protector: try ProtectedOutput.encryptor(options, video: true, version: version, file: file))
                 case .audio(_, let track):
-                    sink = MuxingSink(path: work.appendingPathComponent(
-                        Naming.audioFile(stem, trackName: track.trackName, bitrate: track.bitrate)).path,
-                                      trackID: 2, policy: .audio(framesPerFragment: track.framesPerFragment))
+                    let file = Naming.audioFile(stem, trackName: track.trackName, bitrate: track.bitrate)
+                    sink = MuxingSink(path: work.appendingPathComponent(file).path,
+                                      trackID: 2, policy: .audio(framesPerFragment: track.framesPerFragment),
+                                      protector: try ProtectedOutput.encryptor(options, video: false, version: version, file: file))
                 }
                 sinks.append((rendition, sink))
                 return sink

@@ -29,7 +29,7 @@ struct PackageJob {
             throw PipelineError.wrap(error, source: first.path, stage: .read)
         }
         if out.isPublished(stem, version) {
-            do { return try out.existing(stem: stem, version: version, source: first) } catch {
+            do { return try out.existing(stem: stem, version: version, source: first).describingProtection(options) } catch {
                 throw PipelineError.wrap(error, source: first.path, stage: .read)
             }
         }
@@ -67,7 +67,8 @@ struct PackageJob {
                 let bitrate = Self.unique(Self.nominal(track.bitrate), in: &bitrates)
                 let file = Naming.videoFile(stem, bitrate: bitrate)
                 let index = try mux(source, track, into: work.appendingPathComponent(file), trackID: 1,
-                                    policy: .video(minimumDuration: minimum))
+                                    policy: .video(minimumDuration: minimum),
+                                    protector: try ProtectedOutput.encryptor(options, video: true, version: version, file: file))
                 written.append(WrittenTrack(kind: .video, bitrate: bitrate, file: file, trackName: nil, language: nil,
                                             width: config.width, height: config.height, index: index))
             }
@@ -78,7 +79,8 @@ struct PackageJob {
                 let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,
                                                                         sampleRate: config.sampleRate)
                 let index = try mux(source, track, into: work.appendingPathComponent(file), trackID: 2,
-                                    policy: .audio(framesPerFragment: frames))
+                                    policy: .audio(framesPerFragment: frames),
+                                    protector: try ProtectedOutput.encryptor(options, video: false, version: version, file: file))
                 written.append(WrittenTrack(kind: .audio, bitrate: bitrate, file: file, trackName: "audio",
                                             language: track.language, width: nil, height: nil, index: index))
             }
@@ -125,10 +127,11 @@ struct PackageJob {
     }
 
     private func mux(_ source: PreEncodedSource, _ track: PreEncodedSource.Track, into url: URL, trackID: UInt32,
-                     policy: FragmentationPolicy) throws -> FragmentIndex {
+                     policy: FragmentationPolicy, protector: (any SampleProtector)?) throws -> FragmentIndex {
         do {
             let file = try FileSink(path: url.path)
-            let fragmenter = try Fragmenter(sink: file, trackID: trackID, codec: track.config, policy: policy)
+            let fragmenter = try Fragmenter(sink: file, trackID: trackID, codec: track.config, policy: policy,
+                                            protector: protector)
             try source.read(streamIndexes: [track.streamIndex]) { _, sample in try fragmenter.append(sample) }
             let index = try fragmenter.finish()
             try file.close()

@@ -1,6 +1,7 @@
 public import Foundation
 public import Planning
 public import SmoothManifest
+public import Protection
 internal import FFmpeg
 internal import Platform
 
@@ -31,6 +32,9 @@ public struct PackagerOptions: Sendable, Equatable {
     public var formats: Set<StreamingFormat>
     /// Caption files and sidecar discovery (set after `init`; default: sidecars beside each source).
     public var captions = CaptionOptions()
+    /// Common Encryption of every media file, signalled for PlayReady (docs/format.md §12); nil writes clear
+    /// files. HLS playlists are not written for encrypted presentations (they would need `cbcs`/FairPlay).
+    public var protection: ProtectionSettings? = nil
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
                 allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil,

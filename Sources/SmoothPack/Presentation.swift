@@ -32,6 +32,10 @@ public struct Presentation: Sendable, Equatable {
     public var captions: [CaptionOutput] = []
     /// Subtitle streams of the source that were not carried, with the reason.
     public var captionsNotCarried: [CaptionNotCarried] = []
+    /// Key IDs of an encrypted presentation (never the keys); empty when clear.
+    public var keyIDs: [String] = []
+    /// What the caller should know about this output (e.g. why HLS was not written).
+    public var notes: [String] = []
 
     /// The server manifest's URL on disk.
     public var serverManifest: URL { directory.appendingPathComponent("\(name).ism") }

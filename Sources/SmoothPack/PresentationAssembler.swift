@@ -3,6 +3,7 @@ internal import ISOBMFF
 internal import MediaCore
 internal import SmoothManifest
 internal import Publish
+internal import Protection
 
 /// One media file written into a work folder, as the muxer returned it.
 struct WrittenTrack {
@@ -48,10 +49,15 @@ enum PresentationAssembler {
                                            width: nil, height: nil, trackName: t.trackName, language: c.language,
                                            fragments: t.fragments.count, bytes: size))
         }
-        let manifests: PresentationManifests
+        var manifests: PresentationManifests
+        var dashProtection: MPDProtection?
         do {
             let builder = ManifestBuilder(presentation: stem, options: .init(version: options.manifestVersion, allowGaps: false))
             manifests = try builder.addingText(text.tracks, to: try builder.build(tracks))
+            if let p = options.protection {
+                manifests.client.protection = try ProtectedOutput.smoothHeaders(p)
+                dashProtection = try ProtectedOutput.dash(p)
+            }
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
@@ -59,8 +65,11 @@ enum PresentationAssembler {
             for file in manifests.files {
                 try Data(file.contents).write(to: work.appendingPathComponent(file.name))
             }
-            let renditions = try CaptionTracks.writeWebVTT(text, stem: stem, formats: options.formats, to: work)
-            try StreamingManifests.write(segmented, stem: stem, formats: options.formats, text: renditions, to: work)
+            // Encrypted output has no HLS (ProtectedOutput.hlsNote).
+            let formats = options.protection == nil ? options.formats : options.formats.subtracting([.hls])
+            let renditions = try CaptionTracks.writeWebVTT(text, stem: stem, formats: formats, to: work)
+            try StreamingManifests.write(segmented, stem: stem, formats: formats, text: renditions, to: work,
+                                         protection: dashProtection)
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
         }
@@ -81,6 +90,7 @@ enum PresentationAssembler {
                             directory: out.presentation(stem, version), playbackPath: upload.manifestPath,
                             status: .created, duration: Double(manifests.client.duration) / Double(Clock.timescale),
                             renditions: outputs, uploadManifest: upload, captions: text.outputs)
+            .describingProtection(options)
     }
 }
 
@@ -97,7 +107,8 @@ extension OutputFolder {
             emit(.publishing)
             switch try publish(work, stem: stem, version: version) {
             case .published: break
-            case .alreadyThere: return try existing(stem: stem, version: version, source: presentation.source)
+            case .alreadyThere:
+                return try existing(stem: stem, version: version, source: presentation.source).describingProtection(options)
             }
             let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
             try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try root.writeRootFile($0.name, $0.contents) }

@@ -3,6 +3,7 @@ internal import Foundation
 internal import Planning
 internal import SmoothManifest
 internal import Platform
+internal import Protection
 
 /// The `<version>` folder name: a short hash of everything that decides the output, so the same inputs
 /// give the same name (a re-run is a no-op) and changed inputs a new one (CloudFront cannot invalidate
@@ -30,6 +31,9 @@ enum PresentationVersion {
             formats: \(StreamingFormat.allCases.filter(options.formats.contains).map(\.rawValue).joined(separator: ","))
 
             """
+            // Key IDs and licence URL, never the keys (docs/format.md §12.6); absent for clear output, whose
+            // versions stay what they were.
+            + (options.protection.map { $0.versionDescription + "\n" } ?? "")
         hash.update(Array(header.utf8))
         for source in sources {
             hash.update(Array("source \(source.lastPathComponent):\n".utf8))

@@ -52,10 +52,10 @@ enum StreamingManifests {
 
     /// Writes `<stem>.mpd` and/or the `.m3u8` playlists for `formats`.
     static func write(_ tracks: [SegmentedTrack], stem: String, formats: Set<StreamingFormat>,
-                      text: [TextRendition] = [], to work: URL) throws {
+                      text: [TextRendition] = [], to work: URL, protection: MPDProtection? = nil) throws {
         var files: [(name: String, contents: String)] = []
         if formats.contains(.dash) {
-            let mpd = MPDBuilder(presentation: stem)
+            let mpd = MPDBuilder(presentation: stem, protection: protection)
             files.append((mpd.fileName, try mpd.build(tracks, text: text)))
         }
         if formats.contains(.hls) { files += try HLSPlaylistBuilder(presentation: stem).build(tracks, subtitles: text) }

@@ -37,16 +37,19 @@ import Testing
         ("stsd", "entry_count", 12, 4, 8), ("trun", "sample_count", 12, 4, 0), ("tfra", "length_sizes", 16, 4, 1),
         ("tfra", "number_of_entry", 20, 4, 19), ("avcC", "numOfSequenceParameterSets", 13, 1, 2),
         ("avcC", "sequenceParameterSetLength", 14, 2, 1), ("esds", "ES_Descriptor.length", 13, 1, 1),
+        ("senc", "sample_count", 12, 4, 8), ("saiz", "sample_count", 13, 4, 1), ("saio", "entry_count", 12, 4, 4),
+        ("pssh", "data_size", 28, 4, 1),
     ]
 
     static func fields(of type: FourCC) -> [Field] {
         table.filter { $0.0 == type }.map { Field(name: "\($0.0).\($0.1)", offset: $0.2, width: $0.3, entrySize: $0.4) }
     }
 
-    static let containers: Set<FourCC> = ["moov", "trak", "mdia", "minf", "dinf", "stbl", "mvex", "moof", "traf", "mfra"]
+    static let containers: Set<FourCC> = ["moov", "trak", "mdia", "minf", "dinf", "stbl", "mvex", "moof", "traf", "mfra",
+                                          "sinf", "schi"]
     static let fullBoxes: Set<FourCC> = [
         "mvhd", "tkhd", "mdhd", "hdlr", "vmhd", "smhd", "dref", "url ", "stsd", "stts", "stsc", "stsz", "stco",
-        "trex", "mfhd", "tfhd", "trun", "tfra", "mfro", "esds",
+        "trex", "mfhd", "tfhd", "trun", "tfra", "mfro", "esds", "schm", "tenc", "pssh", "senc", "saiz", "saio",
     ]
 
     /// Every box of `bytes` (recursively, into containers and sample entries).
@@ -59,7 +62,7 @@ import Testing
             guard size >= 8, at + size <= end else { break }
             out.append(Found(type: type, offset: at, size: size, fields: fields(of: type), fullBox: fullBoxes.contains(type)))
             let skip: Int? = containers.contains(type) ? 8 : type == "stsd" || type == "dref" ? 16
-                : type == "avc1" ? 86 : type == "mp4a" ? 36 : nil
+                : type == "avc1" || type == "encv" ? 86 : type == "mp4a" || type == "enca" ? 36 : nil
             if let skip { out += boxes(bytes, from: at + skip, to: at + size) }
             at += size
         }
@@ -125,9 +128,31 @@ import Testing
     static let files: [(name: String, bytes: [UInt8])] = [
         ("ismv", try! Synthetic.ismv(frames: 12, gop: 6).bytes),
         ("isma", try! Synthetic.isma(frames: 6, perFragment: 3).bytes),
+        ("encrypted ismv", try! Self.encryptedISMV()),
     ]
 
-    @Test(arguments: [0, 1])
+    /// A protected `.ismv` (encv/sinf/tenc, pssh, senc/saiz/saio/PIFF box) from a stand-in protector that
+    /// flips bits: the structure is what matters here.
+    final class BitFlipProtector: SampleProtector {
+        let track = TrackProtection(kid: Array(1...16), ivSize: 8, pssh: [PsshBox(systemID: Array(repeating: 0x9A, count: 16), data: [1, 2, 3])])
+        var n: UInt64 = 0
+        func protect(_ data: inout [UInt8], isVideo: Bool) throws -> SampleEncryptionEntry {
+            n += 1
+            for i in 5..<data.count { data[i] ^= 0x5A }
+            let iv = (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }
+            return SampleEncryptionEntry(iv: iv, subsamples: isVideo ? [Subsample(clearBytes: 5, protectedBytes: UInt32(data.count - 5))] : [])
+        }
+    }
+
+    static func encryptedISMV() throws -> [UInt8] {
+        let sink = MemorySink()
+        let f = try Fragmenter(sink: sink, trackID: 1, codec: .video(Synthetic.videoConfig()), protector: BitFlipProtector())
+        try f.append(contentsOf: Synthetic.video(frames: 12, gop: 6))
+        _ = try f.finish()
+        return sink.bytes
+    }
+
+    @Test(arguments: [0, 1, 2])
     func everyCountFieldAtItsEdges(_ which: Int) {
         let (name, original) = Self.files[which]
         let found = Self.boxes(original, from: 0, to: original.count)

@@ -28,10 +28,17 @@ public final class Fragmenter {
     private var sequenceNumber: UInt32 = 1
     private var fragments: [FragmentInfo] = []
     private var finished = false
+    /// Common Encryption (docs/format.md §12): samples are encrypted as they arrive; `openEntries` holds
+    /// the IV and subsample map of each sample of the open fragment.
+    private let protector: (any SampleProtector)?
+    private var openEntries: [SampleEncryptionEntry] = []
 
     /// Writes the PIFF header for `codec` as track `trackID` (1 for video files, 2 for audio files)
     /// to `sink`. `policy` defaults to ``FragmentationPolicy/default(for:)``.
-    public init(sink: any ByteSink, trackID: UInt32, codec: CodecConfig, policy: FragmentationPolicy? = nil) throws {
+    /// With a `protector`, the track is written encrypted (`encv`/`enca`, `pssh`, per-fragment `senc`,
+    /// `saiz`/`saio` and PIFF's sample encryption box).
+    public init(sink: any ByteSink, trackID: UInt32, codec: CodecConfig, policy: FragmentationPolicy? = nil,
+                protector: (any SampleProtector)? = nil) throws {
         let policy = policy ?? .default(for: codec)
         switch (policy, codec) {
         case (.video(let minimum), .video):
@@ -47,7 +54,8 @@ public final class Fragmenter {
         self.codec = codec
         self.policy = policy
         isVideo = codec.isVideo
-        let header = try PIFFHeader.bytes(trackID: trackID, codec: codec)
+        self.protector = protector
+        let header = try PIFFHeader.bytes(trackID: trackID, codec: codec, protection: protector?.track)
         try sink.write(header)
         headerSize = Int64(header.count)
         offset = headerSize
@@ -69,7 +77,20 @@ public final class Fragmenter {
                     decodeTime: sample.decodeTime)
             }
         }
-        open.append(sample)
+        if let protector {
+            var protected = sample
+            let entry = try protector.protect(&protected.data, isVideo: isVideo)
+            guard entry.subsamples.isEmpty || entry.coveredBytes == protected.data.count,
+                protected.data.count == sample.data.count
+            else {
+                throw FragmenterError.encryption(
+                    "subsample map of sample \(sampleIndex) covers \(entry.coveredBytes) of \(sample.data.count) bytes")
+            }
+            open.append(protected)
+            openEntries.append(entry)
+        } else {
+            open.append(sample)
+        }
         openDuration += sample.duration
         openBytes += Int64(sample.data.count)
         nextDecodeTime = sample.decodeTime + sample.duration
@@ -152,6 +173,20 @@ public final class Fragmenter {
                     tfhd: tfhd, tfdt: TfdtBox(baseMediaDecodeTime: UInt64(first.decodeTime)), truns: [trun],
                     tfxd: tfxd)
             ])
+        if protector != nil {
+            let withSubsamples = openEntries.contains { !$0.subsamples.isEmpty }
+            moof.trafs[0].saiz = SaizBox(sizes: try openEntries.map {
+                guard let size = UInt8(exactly: $0.auxiliarySize(withSubsamples: withSubsamples)) else {
+                    throw FragmenterError.encryption("a sample has \($0.subsamples.count) subsamples (at most 41)")
+                }
+                return size
+            })
+            moof.trafs[0].saio = SaioBox(offsets: [0])
+            moof.trafs[0].senc = SencBox(entries: openEntries)
+            moof.trafs[0].piffSampleEncryption = PiffSampleEncryptionBox(entries: openEntries)
+            // saio points at the first entry inside senc, counted from the moof's first byte.
+            moof.trafs[0].saio = SaioBox(offsets: [UInt64(try Self.sencOffset(in: moof) + SencBox.firstEntryOffset)])
+        }
         let draftSize = try moof.encoded().count
         moof.trafs[0].truns[0].dataOffset = Int32(draftSize + 8)
         let moofBytes = try moof.encoded()
@@ -166,7 +201,20 @@ public final class Fragmenter {
         offset += info.moofSize + info.mdatSize
         sequenceNumber &+= 1
         open.removeAll(keepingCapacity: true)
+        openEntries.removeAll(keepingCapacity: true)
         openDuration = 0
         openBytes = 0
+    }
+
+    /// Offset of the `senc` box from the start of `moof` (moof header, mfhd, traf header, then the traf's
+    /// children before senc), from the encoded sizes of the boxes themselves.
+    static func sencOffset(in moof: MoofBox) throws -> Int {
+        let traf = moof.trafs[0]
+        var before = 8 + (try moof.mfhd.encoded().count) + 8 + (try traf.tfhd.encoded().count)
+        before += try traf.tfdt?.encoded().count ?? 0
+        for t in traf.truns { before += try t.encoded().count }
+        before += try traf.saiz?.encoded().count ?? 0
+        before += try traf.saio?.encoded().count ?? 0
+        return before
     }
 }

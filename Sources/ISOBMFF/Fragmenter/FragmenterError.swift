@@ -20,6 +20,8 @@ public enum FragmenterError: Error, Sendable, Equatable, CustomStringConvertible
     case fragmentTooLarge(bytes: Int64)
     /// The policy does not match the codec (audio policy on video or the reverse), or is invalid.
     case invalidPolicy(String)
+    /// Common Encryption could not describe a sample (docs/format.md §12.3).
+    case encryption(String)
     /// `finish()` on a fragmenter that got no sample.
     case noSamples
     /// `append` or `finish` after `finish()`.
@@ -38,6 +40,7 @@ public enum FragmenterError: Error, Sendable, Equatable, CustomStringConvertible
         case .malformedNALUnits(let i, let d): "sample \(i) is not 4-byte length-prefixed NAL units: \(d)"
         case .fragmentTooLarge(let b): "fragment of \(b) bytes exceeds a 32-bit mdat"
         case .invalidPolicy(let d): "invalid fragmentation policy: \(d)"
+        case .encryption(let d): "cannot encrypt: \(d)"
         case .noSamples: "no samples were appended"
         case .alreadyFinished: "the fragmenter has already finished"
         }

@@ -28,4 +28,17 @@ public enum NALUnits {
         }
         return out
     }
+
+    /// Offset of each NAL unit's header byte (after its 4-byte length) in `data`.
+    public static func headerOffsets(_ data: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        var i = 0
+        while data.count - i >= 5 {
+            let length = Int(data[i]) << 24 | Int(data[i + 1]) << 16 | Int(data[i + 2]) << 8 | Int(data[i + 3])
+            guard length > 0, length <= data.count - i - 4 else { break }
+            out.append(i + 4)
+            i += 4 + length
+        }
+        return out
+    }
 }

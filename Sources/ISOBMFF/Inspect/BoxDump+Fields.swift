@@ -6,6 +6,34 @@ extension BoxDump {
         func bytes(_ b: [UInt8]) -> DumpValue { .string(hexString(b)) }
         func duration(_ d: UInt64) -> DumpValue { d == .max ? .string("unknown") : u(d) }
         switch h.type {
+        case FrmaBox.type:
+            return [DumpField("dataFormat", .string("\(try FrmaBox.decode(header: h, body: body).dataFormat)"))]
+        case SchmBox.type:
+            let b = try SchmBox.decode(header: h, body: body)
+            return [DumpField("schemeType", .string("\(b.schemeType)")), DumpField("schemeVersion", hex(b.schemeVersion))]
+        case TencBox.type:
+            let b = try TencBox.decode(header: h, body: body)
+            return [
+                DumpField("isProtected", u(b.isProtected ? 1 : 0)), DumpField("perSampleIVSize", u(b.perSampleIVSize)),
+                DumpField("defaultKID", bytes(b.defaultKID)),
+            ]
+        case PsshBox.type:
+            let b = try PsshBox.decode(header: h, body: body)
+            return [
+                DumpField("systemID", .string(BoxUUID(b.systemID).description)), DumpField("keyIDs", u(b.keyIDs?.count ?? 0)),
+                DumpField("dataSize", u(b.data.count)),
+            ]
+        case SencBox.type:
+            let b = try SencBox.decode(header: h, body: body)
+            return [
+                DumpField("sampleCount", u(b.entries.count)), DumpField("ivSize", u(b.entries.first?.iv.count ?? 0)),
+                DumpField("subsamples", u(b.entries.reduce(0) { $0 + $1.subsamples.count })),
+            ]
+        case SaizBox.type:
+            let b = try SaizBox.decode(header: h, body: body)
+            return [DumpField("sampleCount", u(b.sizes.count)), DumpField("totalSize", u(b.sizes.reduce(0) { $0 + Int($1) }))]
+        case SaioBox.type:
+            return [DumpField("offsets", .list(try SaioBox.decode(header: h, body: body).offsets.map { u($0) }))]
         case FtypBox.type:
             let b = try FtypBox.decode(header: h, body: body)
             return [

@@ -4,13 +4,13 @@ public enum BoxDump {
     /// Boxes whose body is only child boxes.
     static let containers: Set<FourCC> = [
         "moov", "trak", "mdia", "minf", "dinf", "stbl", "mvex", "moof", "traf",
-        "mfra", "edts", "udta",
+        "mfra", "edts", "udta", "sinf", "schi",
     ]
     /// Full boxes: their version and flags are shown as read.
     static let fullBoxes: Set<FourCC> = [
         "mvhd", "tkhd", "mdhd", "hdlr", "vmhd", "smhd", "dref", "url ", "stsd",
         "stts", "stsc", "stsz", "stco", "trex", "mehd", "mfhd", "tfhd", "trun",
-        "tfdt", "tfra", "mfro", "esds",
+        "tfdt", "tfra", "mfro", "esds", "schm", "tenc", "pssh", "senc", "saiz", "saio",
     ]
 
     /// The tree of every top-level box, read with positional reads; boxes larger than `limit` (other
@@ -110,9 +110,9 @@ public enum BoxDump {
                 var r = body
                 try r.skip(8)
                 childReader = r
-            case "avc1", "mp4a":
+            case "avc1", "mp4a", "encv", "enca":
                 var r = body
-                try r.skip(header.type == "avc1" ? 78 : 28)
+                try r.skip(header.type == "avc1" || header.type == "encv" ? 78 : 28)
                 n.fields += try fields(header, body)
                 childReader = r
             default:

@@ -9,6 +9,8 @@ public enum FuzzEntry {
         MoofBox.self, MfhdBox.self, TrafBox.self, TfhdBox.self, TrunBox.self, TfxdBox.self, MdatBox.self,
         MfraBox.self, TfraBox.self, MfroBox.self, Avc1SampleEntry.self, Mp4aSampleEntry.self, SthdBox.self,
         StppSampleEntry.self,
+        SinfBox.self, FrmaBox.self, SchmBox.self, SchiBox.self, TencBox.self, PsshBox.self, SencBox.self, SaizBox.self,
+        SaioBox.self, PiffSampleEncryptionBox.self,
     ]
 
     /// Feeds `bytes` to every reader that faces an uploaded or served file: the box tree and its text and

@@ -168,6 +168,7 @@ public enum IsmvChecker {
         } else {
             fail("traf has no tfdt")
         }
+        let protectedRanges = checkEncryption(traf, moof: moof, sizes: sizes, fail)
         track.moofs[h.offset] = track.runningTime
         track.runningTime += total
         if track.kind == .video, let firstSize = sizes.first {
@@ -177,13 +178,75 @@ public enum IsmvChecker {
             }
             let start = h.offset + Int64(trun.dataOffset ?? 0)
             if firstSize > 0, firstSize <= 64 << 20, start >= 0, start + firstSize <= source.size {
-                let types = NALUnits.types(try source.readBytes(at: start, count: Int(firstSize)))
+                let bytes = try source.readBytes(at: start, count: Int(firstSize))
+                let types = NALUnits.types(bytes)
                 if !types.contains(5) { fail("first sample has no IDR NAL unit (types \(types))") }
+                // Encrypted: the IDR was found through clear bytes only if every prefix and NAL header is clear.
+                if let ranges = protectedRanges?.first, let header = NALUnits.headerOffsets(bytes).first(where: { at in
+                    ranges.contains { $0.contains(at) || $0.overlaps(at - 4..<at) }
+                }) {
+                    fail("the NAL unit header at byte \(header) of the first sample is encrypted")
+                }
             } else {
                 fail("first sample (\(firstSize) bytes at \(start)) lies outside the file")
             }
         }
         tracks[id] = track
+    }
+
+    /// Common Encryption checks (docs/format.md §12.3, §8): one `senc` entry per sample, subsample maps that
+    /// add up to each sample's size, the PIFF box equal to `senc`, `saiz` sizes matching the entries and
+    /// `saio` pointing at the first `senc` entry. Returns each sample's protected byte ranges, or nil when
+    /// the fragment is clear.
+    private static func checkEncryption(_ traf: TrafBox, moof: MoofBox, sizes: [Int64], _ fail: (String) -> Void)
+        -> [[Range<Int>]]?
+    {
+        guard let entries = traf.senc?.entries ?? traf.piffSampleEncryption?.entries else {
+            if traf.saiz != nil || traf.saio != nil { fail("saiz/saio without senc") }
+            return nil
+        }
+        if entries.count != sizes.count { fail("senc has \(entries.count) entries for \(sizes.count) samples") }
+        if let piff = traf.piffSampleEncryption, let senc = traf.senc, piff.entries != senc.entries {
+            fail("the PIFF sample encryption box differs from senc")
+        }
+        var ranges: [[Range<Int>]] = []
+        for (i, e) in entries.enumerated() {
+            guard i < sizes.count else { break }
+            if e.subsamples.isEmpty {
+                ranges.append([0..<Int(sizes[i])])
+                continue
+            }
+            if Int64(e.coveredBytes) != sizes[i] {
+                fail("sample \(i): subsample map covers \(e.coveredBytes) bytes, the sample has \(sizes[i])")
+            }
+            var at = 0
+            var r: [Range<Int>] = []
+            for s in e.subsamples {
+                at += Int(s.clearBytes)
+                if s.protectedBytes > 0 { r.append(at..<(at + Int(s.protectedBytes))) }
+                at += Int(s.protectedBytes)
+            }
+            ranges.append(r)
+        }
+        if let senc = traf.senc {
+            let withSubsamples = senc.entries.contains { !$0.subsamples.isEmpty }
+            if let saiz = traf.saiz {
+                if saiz.sizes != senc.entries.map({ UInt8(truncatingIfNeeded: $0.auxiliarySize(withSubsamples: withSubsamples)) }) {
+                    fail("saiz sizes do not match the senc entries")
+                }
+            } else {
+                fail("senc without saiz")
+            }
+            if let saio = traf.saio {
+                let expected = (try? Fragmenter.sencOffset(in: moof)).map { UInt64($0 + SencBox.firstEntryOffset) }
+                if saio.offsets.count != 1 || saio.offsets.first != expected {
+                    fail("saio offsets \(saio.offsets) do not point at the first senc entry (\(expected.map { "\($0)" } ?? "?"))")
+                }
+            } else {
+                fail("senc without saio")
+            }
+        }
+        return ranges
     }
 
     private static func decode<B: Box>(_: B.Type, _ h: BoxHeader, _ source: some RandomAccessSource) throws -> B {

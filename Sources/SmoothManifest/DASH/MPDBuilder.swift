@@ -12,9 +12,14 @@ internal import MediaCore
 public struct MPDBuilder: Sendable {
     /// Presentation stem: the MPD is `<presentation>.mpd`.
     public var presentation: String
+    /// Encrypted presentations: the ContentProtection descriptors of every AdaptationSet.
+    public var protection: MPDProtection?
 
     /// Creates a builder.
-    public init(presentation: String) { self.presentation = presentation }
+    public init(presentation: String, protection: MPDProtection? = nil) {
+        self.presentation = presentation
+        self.protection = protection
+    }
 
     /// `<presentation>.mpd`.
     public var fileName: String { presentation + ".mpd" }
@@ -36,6 +41,7 @@ public struct MPDBuilder: Sendable {
             "MPD",
             [
                 .init("xmlns", "urn:mpeg:dash:schema:mpd:2011"),
+            ] + (protection == nil ? [] : MPDProtection.namespaces) + [
                 .init("profiles", "urn:mpeg:dash:profile:isoff-main:2011"),
                 .init("type", "static"),
                 .init("mediaPresentationDuration", Ticks.duration(duration)),
@@ -99,7 +105,7 @@ public struct MPDBuilder: Sendable {
                 .init("maxWidth", video ? "\(maxWidth)" : nil),
                 .init("maxHeight", video ? "\(maxHeight)" : nil),
             ],
-            children: representations)
+            children: (protection?.elements(video: video) ?? []) + representations)
     }
 
     /// `SegmentList` with the init range, the timeline and one `SegmentURL` per fragment. Ranges are

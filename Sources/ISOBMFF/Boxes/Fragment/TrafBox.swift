@@ -8,6 +8,12 @@ public struct TrafBox: Box {
     public var tfxd: TfxdBox?
     /// The fragment's decode time for DASH/HLS players (same value as `tfxd.time`).
     public var tfdt: TfdtBox?
+    /// Common Encryption (docs/format.md §12.3): `saiz` + `saio` pointing into `senc`, and the same entries
+    /// again in PIFF's sample encryption `uuid` box. All nil for clear tracks.
+    public var saiz: SaizBox? = nil
+    public var saio: SaioBox? = nil
+    public var senc: SencBox? = nil
+    public var piffSampleEncryption: PiffSampleEncryptionBox? = nil
 
     public init(tfhd: TfhdBox, tfdt: TfdtBox? = nil, truns: [TrunBox], tfxd: TfxdBox?) {
         self.tfhd = tfhd
@@ -21,6 +27,10 @@ public struct TrafBox: Box {
             try tfhd.write(to: &w)
             try tfdt?.write(to: &w)
             for t in truns { try t.write(to: &w) }
+            try saiz?.write(to: &w)
+            try saio?.write(to: &w)
+            try senc?.write(to: &w)
+            try piffSampleEncryption?.write(to: &w)
             try tfxd?.write(to: &w)
         }
     }
@@ -31,5 +41,9 @@ public struct TrafBox: Box {
         tfdt = try r.optional(TfdtBox.self, in: children)
         truns = try r.all(TrunBox.self, in: children)
         tfxd = try r.optional(TfxdBox.self, in: children)
+        saiz = try r.optional(SaizBox.self, in: children)
+        saio = try r.optional(SaioBox.self, in: children)
+        senc = try r.optional(SencBox.self, in: children)
+        piffSampleEncryption = try r.optional(PiffSampleEncryptionBox.self, in: children)
     }
 }

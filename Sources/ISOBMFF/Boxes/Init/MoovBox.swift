@@ -5,6 +5,8 @@ public struct MoovBox: Box {
     public var mvhd: MvhdBox
     public var tracks: [TrakBox]
     public var mvex: MvexBox?
+    /// DRM system headers of a protected presentation (docs/format.md §12.2), written after `mvex`.
+    public var pssh: [PsshBox] = []
 
     public init(mvhd: MvhdBox, tracks: [TrakBox], mvex: MvexBox?) {
         self.mvhd = mvhd
@@ -17,6 +19,7 @@ public struct MoovBox: Box {
             try mvhd.write(to: &w)
             for t in tracks { try t.write(to: &w) }
             try mvex?.write(to: &w)
+            for p in pssh { try p.write(to: &w) }
         }
     }
 
@@ -25,5 +28,6 @@ public struct MoovBox: Box {
         mvhd = try r.required(MvhdBox.self, in: children)
         tracks = try r.all(TrakBox.self, in: children)
         mvex = try r.optional(MvexBox.self, in: children)
+        pssh = try r.all(PsshBox.self, in: children)
     }
 }

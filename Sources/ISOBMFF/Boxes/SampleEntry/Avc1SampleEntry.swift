@@ -10,6 +10,8 @@ public struct Avc1SampleEntry: Box {
     public var compressorName: String = ""
     public var depth: UInt16 = 0x0018
     public var avcC: AvcCBox
+    /// Common Encryption: with a `sinf` the entry is written as `encv` (ISO/IEC 23001-7 §4.1).
+    public var sinf: SinfBox? = nil
 
     public init(width: UInt16, height: UInt16, avcC: AvcCBox) {
         self.width = width
@@ -18,7 +20,7 @@ public struct Avc1SampleEntry: Box {
     }
 
     public func write(to w: inout ByteWriter) throws {
-        try w.box(Self.type) { w in
+        try w.box(sinf == nil ? Self.type : "encv") { w in
             w.zeros(6)
             w.write(dataReferenceIndex)
             w.zeros(16)  // pre_defined, reserved, pre_defined[3]
@@ -35,6 +37,7 @@ public struct Avc1SampleEntry: Box {
             w.write(depth)
             w.write(Int16(-1))  // pre_defined
             try avcC.write(to: &w)
+            try sinf?.write(to: &w)
         }
     }
 
@@ -51,6 +54,8 @@ public struct Avc1SampleEntry: Box {
         depth = try r.readUInt16()
         try r.skip(2)
         // Other children (btrt, pasp, colr…) are allowed and skipped.
-        avcC = try r.required(AvcCBox.self, in: try r.children())
+        let children = try r.children()
+        avcC = try r.required(AvcCBox.self, in: children)
+        sinf = try r.optional(SinfBox.self, in: children)
     }
 }

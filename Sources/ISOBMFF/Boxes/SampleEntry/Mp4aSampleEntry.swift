@@ -8,6 +8,8 @@ public struct Mp4aSampleEntry: Box {
     /// Sample rate in Hz (written as `rate << 16`; at most 65535).
     public var sampleRate: UInt32
     public var esds: EsdsBox
+    /// Common Encryption: with a `sinf` the entry is written as `enca` (ISO/IEC 23001-7 §4.1).
+    public var sinf: SinfBox? = nil
 
     public init(channelCount: UInt16, sampleRate: UInt32, esds: EsdsBox) {
         self.channelCount = channelCount
@@ -20,7 +22,7 @@ public struct Mp4aSampleEntry: Box {
             throw MP4Error(
                 code: .invalidValue, box: Self.type, path: "mp4a", detail: "sample rate \(sampleRate) > 65535")
         }
-        try w.box(Self.type) { w in
+        try w.box(sinf == nil ? Self.type : "enca") { w in
             w.zeros(6)
             w.write(dataReferenceIndex)
             w.zeros(8)  // reserved (QuickTime version/revision/vendor = 0)
@@ -29,6 +31,7 @@ public struct Mp4aSampleEntry: Box {
             w.zeros(4)  // pre_defined, reserved
             w.write(sampleRate << 16)
             try esds.write(to: &w)
+            try sinf?.write(to: &w)
         }
     }
 
@@ -47,6 +50,8 @@ public struct Mp4aSampleEntry: Box {
         case 2: try r.skip(36)
         default: throw r.error(.invalidValue, "sound description version \(soundVersion)")
         }
-        esds = try r.required(EsdsBox.self, in: try r.children())
+        let children = try r.children()
+        esds = try r.required(EsdsBox.self, in: children)
+        sinf = try r.optional(SinfBox.self, in: children)
     }
 }
