@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Platform", "SmoothManifest", "MediaCore", "TestSupport", "PackagerCLI"], exclude: ["Vectors", "Scripts"],
                     swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport",
+        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport", "Transcode",
                                                         "Publish"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [
