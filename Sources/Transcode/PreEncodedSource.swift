@@ -17,15 +17,11 @@ public final class PreEncodedSource {
     public private(set) var tracks: [Track] = []
     /// Streams present but unusable for Smooth Streaming (e.g. HEVC, HE-AAC), with the reason.
     public private(set) var refused: [String] = []
-    /// The input opened (and probed) by `init`, kept for the first ``read(streamIndexes:_:)``: one open and
-    /// one `avformat_find_stream_info` per file when it is read once.
-    private var opened: InputFile?
 
     public init(path: String) throws {
         self.path = path
         let input: InputFile
         do { input = try InputFile(path: path) } catch { throw error.about(path) }
-        opened = input
         let info = input.probe()
         let size = info.fileSize
         for p in input.streamParameters {
@@ -76,16 +72,9 @@ public final class PreEncodedSource {
 
     /// Reads the given streams in one pass and hands each sample (in decode order per stream) to `body`.
     /// Video times come from the container's timestamps; AAC times from the frame count (1024 samples each).
-    /// The first call reads through the input `init` opened (the packets `avformat_find_stream_info` buffered
-    /// come first, so every packet is seen); later calls open the file again.
     public func read(streamIndexes: Set<Int>, _ body: (Int, EncodedSample) throws -> Void) throws {
         let input: InputFile
-        if let first = opened {
-            input = first
-            opened = nil
-        } else {
-            do { input = try InputFile(path: path) } catch { throw error.about(path) }
-        }
+        do { input = try InputFile(path: path) } catch { throw error.about(path) }
         input.discardAll(except: streamIndexes)
         let params = Dictionary(uniqueKeysWithValues: input.streamParameters.map { ($0.index, $0) })
         var states: [Int: StreamState] = [:]

@@ -15,7 +15,7 @@ import Transcode
 @Suite struct PackageOutputTests {
     static let cases: [[String]] = [
         ["bars-25fps-stereo.mp4"],                              // video + audio in one file
-        ["film-23976fps-video-only.mkv"],                       // Matroska, video only
+        ["pal-4x3-anamorphic.mp4"],                             // 4:3 anamorphic, video + audio
         ["tone-44100hz-audio-only.m4a"],                        // audio only
         ["ntsc-2997fps-5.1.mp4"],                               // 29.97 fps, 5.1 audio
         ["bars-25fps-stereo.mp4", "bars-25fps-stereo.mp4"],     // two inputs: two video rungs, audio from the first
