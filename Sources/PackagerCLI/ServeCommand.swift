@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import Origin
 import ServiceLifecycle
+#if canImport(Glibc)
+    import Glibc
+#endif
 import UnixSignals
 
 /// `smoothpack serve`: a local origin answering like CloudFront with Smooth Streaming enabled.
@@ -55,10 +58,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info (access log), notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Presentations whose parsed .ism and .ismc are kept in memory (a few KB each, more for long titles).")
+    var cachePresentations = 4096
+
+    @Option(help: "Media files whose index (tfra) and open descriptor are kept (a few KB each; capped by the open-file limit).")
+    var cacheMediaFiles = 8192
+
+    @Option(help: "Megabytes of fragment bodies kept in memory (hot fragments are sent without a read; 0 disables).")
+    var cacheFragmentMB = 64
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard cachePresentations >= 1, cacheMediaFiles >= 1, (0...1 << 20).contains(cacheFragmentMB) else {
+            throw ValidationError("--cache-presentations and --cache-media-files must be at least 1, --cache-fragment-mb 0...1048576")
+        }
         guard !cors.isEmpty, !cors.contains(where: { $0 == "\r" || $0 == "\n" }) else {
             throw ValidationError("--cors must be * or an origin such as https://player.example.com")
         }
@@ -67,10 +82,17 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "smoothpack.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Each cached media file holds a descriptor: raise the soft limit to the hard one and leave room for
+        // connections (a quarter of the limit) besides the cache.
+        let files = Self.raiseOpenFileLimit() ?? 1024
+        let mediaFiles = max(1, min(cacheMediaFiles, files / 4 * 3 - 64))
         let origin: SmoothOrigin
         do {
             origin = try SmoothOrigin(
                 configuration: OriginConfiguration(root: directory, corsOrigin: cors,
+                                                   presentationCacheCapacity: cachePresentations,
+                                                   mediaCacheCapacity: mediaFiles,
+                                                   fragmentCacheBytes: cacheFragmentMB << 20,
                                                    idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), logger: logger)
         } catch {
             Console.error("smoothpack serve: \(error)")
@@ -97,5 +119,23 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("smoothpack serve: cannot serve on \(host):\(port): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Raises the soft limit on open descriptors to the hard limit (`getrlimit`/`setrlimit` `RLIMIT_NOFILE`), as
+    /// servers that keep many files open do; returns the soft limit in force (nil when it cannot be read).
+    static func raiseOpenFileLimit() -> Int? {
+        #if canImport(Glibc)
+            var limit = rlimit()
+            let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+            guard getrlimit(resource, &limit) == 0 else { return nil }
+            if limit.rlim_cur < limit.rlim_max {
+                var raised = limit
+                raised.rlim_cur = limit.rlim_max
+                if setrlimit(resource, &raised) == 0 { limit = raised }
+            }
+            return Int(clamping: limit.rlim_cur)  // RLIM_INFINITY (all bits set) clamps to Int.max
+        #else
+            return nil
+        #endif
     }
 }

@@ -110,15 +110,24 @@ public struct UploadManifest: Codable, Sendable, Equatable {
     ///   - presentation: the stem (`<stem>.ism` is the server manifest).
     ///   - prefix: key prefix, normally `<stem>/<version>/`; a missing trailing `/` is added.
     ///   - cacheControl: `Cache-Control` of every object (default immutable: versioned keys never change).
+    ///   - known: digests of files the caller computed while writing them (by relative path); such a file is
+    ///     not read again when its size on disk is the size that was digested.
     public static func build(folder: URL, presentation: String, prefix: String,
-                             cacheControl: String = immutableCacheControl) throws(ManifestError) -> UploadManifest {
+                             cacheControl: String = immutableCacheControl,
+                             known: [String: (sha256: [UInt8], md5: [UInt8], size: Int64)] = [:])
+        throws(ManifestError) -> UploadManifest
+    {
         let normalizedPrefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
         var objects: [Object] = []
-        for relative in try listFiles(folder) {
+        for (relative, size) in try listFileSizes(folder) {
             let url = folder.appendingPathComponent(relative)
             let digest: (sha256: [UInt8], md5: [UInt8], size: Int64)
-            do { digest = try Digests.file(atPath: url.path) } catch {
-                throw ManifestError(.fileSystem, url.path, "\(error)")
+            if let k = known[relative], k.size == size {
+                digest = k
+            } else {
+                do { digest = try Digests.file(atPath: url.path) } catch {
+                    throw ManifestError(.fileSystem, url.path, "\(error)")
+                }
             }
             objects.append(Object(key: normalizedPrefix + relative, size: digest.size, sha256: Hex.lower(digest.sha256),
                                   md5: Data(digest.md5).base64EncodedString(),
@@ -136,15 +145,20 @@ public struct UploadManifest: Codable, Sendable, Equatable {
     /// itself left out). A symbolic link or special file is refused: it could loop or point outside the folder,
     /// and cannot be uploaded.
     static func listFiles(_ folder: URL) throws(ManifestError) -> [String] {
+        try listFileSizes(folder).map(\.path)
+    }
+
+    /// ``listFiles(_:)`` with each file's size (from the listing's `lstat`).
+    static func listFileSizes(_ folder: URL) throws(ManifestError) -> [(path: String, size: Int64)] {
         let entries: [FileSystem.WalkEntry]
         do { entries = try FileSystem.walk(FilePath(folder.path)) } catch {
             throw ManifestError(.fileSystem, folder.path, "cannot list: \(error)")
         }
-        var out: [String] = []
+        var out: [(path: String, size: Int64)] = []
         for entry in entries where entry.relativePath != fileName {
             switch entry.kind {
             case .directory: continue
-            case .file: out.append(entry.relativePath)
+            case .file: out.append((entry.relativePath, entry.size))
             case .symlink, .other:
                 throw ManifestError(.fileSystem, folder.appendingPathComponent(entry.relativePath).path,
                                     "not a regular file or directory")

@@ -1,11 +1,19 @@
 internal import Foundation
 internal import ISOBMFF
 internal import MediaCore
+internal import Platform
 internal import SmoothManifest
+internal import Synchronization
 internal import Transcode
 
 /// `smoothpack package`: already encoded H.264/AAC rung files become a presentation without
 /// re-encoding — libavformat demuxes, our muxer writes. Refuses rungs whose key frames are not aligned.
+///
+/// Each input is opened once and demuxed once: its video (and, for the file the audio comes from, its audio)
+/// go to their muxers in the same pass. Key-frame alignment is checked on the fragment boundaries as they are
+/// cut, against the first video rung's; a mismatch stops the job at once (naming the file and the time) and
+/// the work folder is removed. The version hash of the inputs is computed on a thread of its own while the
+/// muxing runs, and the outputs are digested while they are written (``DigestingFileSink``), never read back.
 struct PackageJob {
     let inputs: [URL]
     let stem: String
@@ -15,7 +23,7 @@ struct PackageJob {
     /// 95% of it (so 2.002 s GOPs at 29.97 fps and 2 s GOPs both give one GOP per fragment).
     let fragmentDuration: Int64
     let emit: @Sendable (PackagerEvent) -> Void
-    /// Polled between files and between tracks; when it turns true the job throws `CancellationError` and
+    /// Polled between samples; when it turns true the job throws `CancellationError` and
     /// leaves nothing behind.
     var isCancelled: @Sendable () -> Bool = { false }
 
@@ -24,119 +32,144 @@ struct PackageJob {
             throw PipelineError(source: stem, stage: .read, message: "no input files")
         }
         emit(.phase(source: first, .hashing))
-        let version: String
-        do { version = try PresentationVersion.compute(sources: inputs, salt: "package fragment=\(fragmentDuration)", options: options) } catch {
-            throw PipelineError.wrap(error, source: first.path, stage: .read)
-        }
-        if out.isPublished(stem, version) {
-            do { return try out.existing(stem: stem, version: version, source: first).describingProtection(options) } catch {
-                throw PipelineError.wrap(error, source: first.path, stage: .read)
+        let version = VersionInBackground(inputs: inputs, fragmentDuration: fragmentDuration, options: options,
+                                          stem: stem, out: out)
+        // Whatever happens below, the hashing thread is waited for: nothing it reads outlives the job.
+        do {
+            let presentation = try build(first: first, version: version)
+            return presentation
+        } catch {
+            let hashed = version.wait()
+            // An unreadable input is reported as the read failure it is, as before the overlap.
+            if case .failure(let e) = hashed { throw PipelineError.wrap(e, source: first.path, stage: .read) }
+            if case .success(let v) = hashed, version.alreadyPublished {
+                do { return try out.existing(stem: stem, version: v, source: first).describingProtection(options) } catch {
+                    throw PipelineError.wrap(error, source: first.path, stage: .read)
+                }
             }
+            throw error
         }
+    }
 
+    private func build(first: URL, version: VersionInBackground) throws -> Presentation {
+        let stopped: @Sendable () -> Bool = { [isCancelled] in isCancelled() || version.alreadyPublished }
         emit(.phase(source: first, .probing))
         var sources: [PreEncodedSource] = []
         for url in inputs {
-            if isCancelled() { throw CancellationError() }
+            if stopped() { throw CancellationError() }
             do { sources.append(try PreEncodedSource(path: url.path)) } catch {
                 throw PipelineError.wrap(error, source: url.path, stage: .probe)
             }
         }
         // Video rungs: one per file with H.264; audio from the first file that has AAC-LC.
-        var videos: [(source: PreEncodedSource, track: PreEncodedSource.Track)] = []
-        for s in sources {
-            if let v = s.tracks.first(where: { $0.config.isVideo }) { videos.append((s, v)) }
+        let audioSource = sources.firstIndex { s in s.tracks.contains { !$0.config.isVideo } }
+        var plans: [[TrackPlan]] = Array(repeating: [], count: sources.count)
+        var bitrates = Set<Int>()
+        for (i, s) in sources.enumerated() {
+            guard let v = s.tracks.first(where: { $0.config.isVideo }), case .video(let config) = v.config else { continue }
+            let bitrate = Self.unique(Self.nominal(v.bitrate), in: &bitrates)
+            plans[i].append(TrackPlan(track: v, kind: .video, bitrate: bitrate, file: Naming.videoFile(stem, bitrate: bitrate),
+                                      trackID: 1, policy: .video(minimumDuration: minimum), trackName: nil,
+                                      width: config.width, height: config.height))
         }
-        let audio = sources.lazy.compactMap { s in s.tracks.first { !$0.config.isVideo }.map { (source: s, track: $0) } }.first
-        if videos.isEmpty && audio == nil {
+        if let i = audioSource, let a = sources[i].tracks.first(where: { !$0.config.isVideo }),
+           case .audio(let config) = a.config {
+            let bitrate = Self.nominal(a.bitrate)
+            let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,
+                                                                    sampleRate: config.sampleRate)
+            plans[i].append(TrackPlan(track: a, kind: .audio, bitrate: bitrate,
+                                      file: Naming.audioFile(stem, trackName: "audio", bitrate: bitrate), trackID: 2,
+                                      policy: .audio(framesPerFragment: frames), trackName: "audio", width: nil, height: nil))
+        }
+        if plans.allSatisfy(\.isEmpty) {
             let reasons = sources.flatMap { s in s.refused.map { "\(s.path): \($0)" } }
             throw PipelineError(source: first.path, stage: .probe,
                                 message: "no H.264 video or AAC-LC audio to package" + (reasons.first.map { " (\($0))" } ?? ""))
         }
-        let minimum = fragmentDuration * 95 / 100
-        try checkAlignment(videos, minimum: minimum)
 
         let phase: (PackagerEvent.Phase) -> Void = { emit(.phase(source: first, $0)) }
-        return try out.build(stem: stem, version: version, options: options, source: first.path, emit: phase) { work in
+        return try out.build(stem: stem, version: { try version.value(source: first) }, options: options,
+                             source: first.path, emit: phase) { work, versionName in
             emit(.phase(source: first, .encoding))
-            var written: [WrittenTrack] = []
-            var bitrates = Set<Int>()
-            for (source, track) in videos {
-                guard case .video(let config) = track.config else { continue }
-                if isCancelled() { throw CancellationError() }
-                let bitrate = Self.unique(Self.nominal(track.bitrate), in: &bitrates)
-                let file = Naming.videoFile(stem, bitrate: bitrate)
-                let index = try mux(source, track, into: work.appendingPathComponent(file), trackID: 1,
-                                    policy: .video(minimumDuration: minimum),
-                                    protector: try ProtectedOutput.encryptor(options, video: true, version: version, file: file))
-                written.append(WrittenTrack(kind: .video, bitrate: bitrate, file: file, trackName: nil, language: nil,
-                                            width: config.width, height: config.height, index: index))
+            var videos: [WrittenTrack] = []
+            var audios: [WrittenTrack] = []
+            var digests: [String: WrittenDigest] = [:]
+            var alignment = AlignmentCheck(minimum: minimum)
+            // Encryption derives each file's IVs from the version, so it waits for the hash (docs/format.md §12.3).
+            let protectionVersion = options.protection == nil ? nil : try versionName()
+            for (source, tracks) in zip(sources, plans) where !tracks.isEmpty {
+                if stopped() { throw CancellationError() }
+                let results = try mux(source, tracks, into: work, alignment: &alignment, protectionVersion: protectionVersion,
+                                      stopped: stopped)
+                for (plan, result) in zip(tracks, results) {
+                    digests[plan.file] = result.digest
+                    let track = WrittenTrack(kind: plan.kind, bitrate: plan.bitrate, file: plan.file,
+                                             trackName: plan.trackName, language: plan.kind == .audio ? plan.track.language : nil,
+                                             width: plan.width, height: plan.height, index: result.index)
+                    if plan.kind == .video { videos.append(track) } else { audios.append(track) }
+                }
             }
-            if let (source, track) = audio, case .audio(let config) = track.config {
-                if isCancelled() { throw CancellationError() }
-                let bitrate = Self.nominal(track.bitrate)
-                let file = Naming.audioFile(stem, trackName: "audio", bitrate: bitrate)
-                let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,
-                                                                        sampleRate: config.sampleRate)
-                let index = try mux(source, track, into: work.appendingPathComponent(file), trackID: 2,
-                                    policy: .audio(framesPerFragment: frames),
-                                    protector: try ProtectedOutput.encryptor(options, video: false, version: version, file: file))
-                written.append(WrittenTrack(kind: .audio, bitrate: bitrate, file: file, trackName: "audio",
-                                            language: track.language, width: nil, height: nil, index: index))
-            }
+            // Video rungs in input order, then the audio: the order the manifests list them in.
+            let written = videos + audios
             emit(.phase(source: first, .describing))
-            return try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
-                                                      options: options, source: first, out: out,
+            return try PresentationAssembler.describe(work: work, stem: stem, version: try versionName(), tracks: written,
+                                                      options: options, source: first, out: out, digests: digests,
                                                       onCheck: { emit(.phase(source: first, .checking)) })
         }
     }
 
-    /// Every rung must have IDRs at the same decode times where fragments start (docs/format.md §6.2 #6).
-    private func checkAlignment(_ videos: [(source: PreEncodedSource, track: PreEncodedSource.Track)], minimum: Int64) throws {
-        var reference: (path: String, boundaries: [Int64])?
-        for (source, track) in videos {
-            let sync: [Int64]
-            do { sync = try source.syncTimes(streamIndex: track.streamIndex) } catch {
-                throw PipelineError.wrap(error, source: source.path, stage: .read)
-            }
-            guard sync.first == 0 else {
-                throw PipelineError(source: source.path, stage: .package, message: "the video does not start with an IDR frame")
-            }
-            let boundaries = Self.boundaries(sync, minimum: minimum)
-            guard let ref = reference else { reference = (source.path, boundaries); continue }
-            if boundaries != ref.boundaries {
-                let mine = Set(boundaries), theirs = Set(ref.boundaries)
-                let t = (boundaries.filter { !theirs.contains($0) } + ref.boundaries.filter { !mine.contains($0) }).min() ?? 0
-                let seconds = String(format: "%.3f", Double(t) / Double(Clock.timescale))
-                let which = mine.contains(t) ? "\(ref.path) has no key frame there" : "it has no key frame there"
-                throw PipelineError(source: source.path, stage: .package,
-                                    message: "key frames are not aligned with \(ref.path) at \(seconds) s (\(which))")
-            }
-        }
+    private var minimum: Int64 { fragmentDuration * 95 / 100 }
+
+    /// One track of one input to be muxed, with its output name.
+    struct TrackPlan {
+        var track: PreEncodedSource.Track
+        var kind: MediaKind
+        var bitrate: Int
+        var file: String
+        var trackID: UInt32
+        var policy: FragmentationPolicy
+        var trackName: String?
+        var width: Int?
+        var height: Int?
     }
 
-    /// Fragment start times the muxer will choose: an IDR once the open fragment lasts `minimum`.
-    static func boundaries(_ sync: [Int64], minimum: Int64) -> [Int64] {
-        guard var start = sync.first else { return [] }
-        var out = [start]
-        for t in sync.dropFirst() where t - start >= minimum {
-            out.append(t)
-            start = t
-        }
-        return out
-    }
-
-    private func mux(_ source: PreEncodedSource, _ track: PreEncodedSource.Track, into url: URL, trackID: UInt32,
-                     policy: FragmentationPolicy, protector: (any SampleProtector)?) throws -> FragmentIndex {
+    /// Muxes `tracks` of `source` in one demuxing pass; returns each track's index and digest, in order.
+    private func mux(_ source: PreEncodedSource, _ tracks: [TrackPlan], into work: URL, alignment: inout AlignmentCheck,
+                     protectionVersion: String?, stopped: () -> Bool) throws -> [(index: FragmentIndex, digest: WrittenDigest)] {
+        var sinks: [DigestingFileSink] = []
+        defer { for s in sinks { s.abandon() } }
         do {
-            let file = try FileSink(path: url.path)
-            let fragmenter = try Fragmenter(sink: file, trackID: trackID, codec: track.config, policy: policy,
-                                            protector: protector)
-            try source.read(streamIndexes: [track.streamIndex]) { _, sample in try fragmenter.append(sample) }
-            let index = try fragmenter.finish()
-            try file.close()
-            return index
+            var muxers: [Int: (fragmenter: Fragmenter, isVideo: Bool)] = [:]
+            for plan in tracks {
+                let sink = try DigestingFileSink(path: work.appendingPathComponent(plan.file).path)
+                sinks.append(sink)
+                muxers[plan.track.streamIndex] = (try Fragmenter(sink: sink, trackID: plan.trackID, codec: plan.track.config,
+                                                                 policy: plan.policy,
+                                                                 protector: try protectionVersion.flatMap { v in
+                                                                     try ProtectedOutput.encryptor(options, video: plan.kind == .video,
+                                                                                                   version: v, file: plan.file)
+                                                                 }), plan.kind == .video)
+            }
+            var rung = alignment.startRung(path: source.path)
+            var polled = 0
+            try source.read(streamIndexes: Set(muxers.keys)) { index, sample in
+                polled += 1
+                if polled & 63 == 0, stopped() { throw CancellationError() }
+                guard let muxer = muxers[index] else { return }
+                if muxer.isVideo { try rung.observe(sample) }
+                try muxer.fragmenter.append(sample)
+            }
+            if tracks.contains(where: { $0.kind == .video }) { try alignment.finish(rung) }
+            var results: [(index: FragmentIndex, digest: WrittenDigest)] = []
+            for (plan, sink) in zip(tracks, sinks) {
+                guard let muxer = muxers[plan.track.streamIndex] else { continue }
+                let index = try muxer.fragmenter.finish()
+                results.append((index, try sink.close()))
+            }
+            sinks.removeAll()
+            return results
         } catch {
+            if error is CancellationError { throw error }
             throw PipelineError.wrap(error, source: source.path, stage: .package)
         }
     }
@@ -149,5 +182,139 @@ struct PackageJob {
         while used.contains(b) { b += 1000 }
         used.insert(b)
         return b
+    }
+
+    /// Fragment start times the muxer will choose: an IDR once the open fragment lasts `minimum`.
+    static func boundaries(_ sync: [Int64], minimum: Int64) -> [Int64] {
+        guard var start = sync.first else { return [] }
+        var out = [start]
+        for t in sync.dropFirst() where t - start >= minimum {
+            out.append(t)
+            start = t
+        }
+        return out
+    }
+}
+
+/// Every rung must have IDRs at the same decode times where fragments start (docs/format.md §6.2 #6). The
+/// first video rung's fragment starts are the reference; each later rung's are compared one by one as its
+/// samples arrive, with the muxer's own rule (a sync sample once the open fragment lasts `minimum`), so a
+/// mismatch is found at the first fragment where it occurs.
+struct AlignmentCheck {
+    let minimum: Int64
+    private(set) var reference: (path: String, boundaries: [Int64])?
+
+    init(minimum: Int64) { self.minimum = minimum }
+
+    func startRung(path: String) -> Rung {
+        Rung(path: path, minimum: minimum, reference: reference)
+    }
+
+    /// Ends a rung: the first one becomes the reference; a later one must not have stopped short of it.
+    mutating func finish(_ rung: Rung) throws {
+        guard rung.count > 0 else {
+            throw PipelineError(source: rung.path, stage: .package, message: "the video does not start with an IDR frame")
+        }
+        guard let ref = reference else {
+            reference = (rung.path, rung.boundaries)
+            return
+        }
+        if rung.count < ref.boundaries.count {
+            throw rung.misaligned(at: ref.boundaries[rung.count], ownsTime: false)
+        }
+    }
+
+    struct Rung {
+        let path: String
+        let minimum: Int64
+        let reference: (path: String, boundaries: [Int64])?
+        /// Fragment starts so far (kept only for the reference rung).
+        private(set) var boundaries: [Int64] = []
+        private(set) var count = 0
+        private var start: Int64?
+
+        init(path: String, minimum: Int64, reference: (path: String, boundaries: [Int64])?) {
+            self.path = path
+            self.minimum = minimum
+            self.reference = reference
+        }
+
+        mutating func observe(_ sample: EncodedSample) throws {
+            guard let s = start else {
+                guard sample.isSync else {
+                    throw PipelineError(source: path, stage: .package, message: "the video does not start with an IDR frame")
+                }
+                try boundary(sample.decodeTime)
+                return
+            }
+            if sample.isSync && sample.decodeTime - s >= minimum { try boundary(sample.decodeTime) }
+        }
+
+        private mutating func boundary(_ t: Int64) throws {
+            start = t
+            defer { count += 1 }
+            guard let ref = reference else {
+                boundaries.append(t)
+                return
+            }
+            guard count < ref.boundaries.count else { throw misaligned(at: t, ownsTime: true) }
+            let theirs = ref.boundaries[count]
+            if t != theirs { throw misaligned(at: min(t, theirs), ownsTime: t < theirs) }
+        }
+
+        /// The refusal: the earliest fragment start that only one of the two rungs has.
+        func misaligned(at t: Int64, ownsTime: Bool) -> PipelineError {
+            let refPath = reference?.path ?? path
+            let seconds = String(format: "%.3f", Double(t) / Double(Clock.timescale))
+            let which = ownsTime ? "\(refPath) has no key frame there" : "it has no key frame there"
+            return PipelineError(source: path, stage: .package,
+                                 message: "key frames are not aligned with \(refPath) at \(seconds) s (\(which))")
+        }
+    }
+}
+
+/// The version hash of a package job's inputs, computed on a thread of its own while the job probes and
+/// muxes (it reads every byte of every input). Once known, it also tells whether that version is already
+/// published, so the job can stop early and return the existing presentation.
+final class VersionInBackground: Sendable {
+    private let result = Mutex<Result<String, any Error>?>(nil)
+    private let published = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    private let finished = Atomic<Bool>(false)
+
+    init(inputs: [URL], fragmentDuration: Int64, options: PackagerOptions, stem: String, out: OutputFolder) {
+        let work: @Sendable () -> Void = { [self] in
+            let r = Result<String, any Error> {
+                try PresentationVersion.compute(sources: inputs, salt: "package fragment=\(fragmentDuration)", options: options)
+            }
+            if case .success(let v) = r, out.isPublished(stem, v) { published.store(true, ordering: .releasing) }
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        do { try Blocking.startThread(name: "version hash", work) } catch {
+            // No thread: compute it here instead.
+            work()
+        }
+    }
+
+    /// Whether the version turned out to be published already (false while unknown).
+    var alreadyPublished: Bool { published.load(ordering: .acquiring) }
+
+    /// Waits for the hash (once; later calls return at once).
+    @discardableResult
+    func wait() -> Result<String, any Error> {
+        if !finished.load(ordering: .acquiring) {
+            done.wait()
+            finished.store(true, ordering: .releasing)
+        }
+        return result.withLock { $0 }!
+    }
+
+    /// The version, waiting for it; a hashing failure is a read failure of the inputs.
+    func value(source: URL) throws -> String {
+        switch wait() {
+        case .success(let v): return v
+        case .failure(let e): throw PipelineError.wrap(e, source: source.path, stage: .read)
+        }
     }
 }

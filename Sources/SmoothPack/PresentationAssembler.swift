@@ -23,6 +23,7 @@ struct WrittenTrack {
 enum PresentationAssembler {
     static func describe(work: URL, stem: String, version: String, tracks written: [WrittenTrack],
                          text: CaptionTracks.Written = .init(), options: PackagerOptions, source: URL, out: OutputFolder,
+                         digests: [String: WrittenDigest] = [:],
                          onCheck: () -> Void) throws -> Presentation {
         let path = source.path
         var tracks: [ManifestTrack] = []
@@ -81,7 +82,9 @@ enum PresentationAssembler {
         let prefix = "\(stem)/\(version)/"
         let upload: UploadManifest
         do {
-            upload = try UploadManifest.build(folder: work, presentation: stem, prefix: prefix)
+            // Media files digested while they were written are not read again.
+            upload = try UploadManifest.build(folder: work, presentation: stem, prefix: prefix,
+                                              known: digests.mapValues { (sha256: $0.sha256, md5: $0.md5, size: $0.size) })
             try upload.jsonData().write(to: work.appendingPathComponent(UploadManifest.fileName))
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .describe)
@@ -99,12 +102,24 @@ extension OutputFolder {
     /// folder is removed and nothing appears under `<out>/<stem>/`.
     func build(stem: String, version: String, options: PackagerOptions, source: String,
                emit: (PackagerEvent.Phase) -> Void, _ body: (URL) throws -> Presentation) throws -> Presentation {
+        try build(stem: stem, version: { version }, options: options, source: source, emit: emit) { work, _ in
+            try body(work)
+        }
+    }
+
+    /// ``build(stem:version:options:source:emit:_:)`` with a version that may still be computing when the work
+    /// starts (the package job hashes its inputs while it muxes): `version` is asked for when needed (by
+    /// `body` through its second argument, and before the rename) and may wait or throw.
+    func build(stem: String, version: @escaping () throws -> String, options: PackagerOptions, source: String,
+               emit: (PackagerEvent.Phase) -> Void,
+               _ body: (URL, @escaping () throws -> String) throws -> Presentation) throws -> Presentation {
         removeStaleWorkFolders()
         let work: URL
         do { work = try makeWorkFolder() } catch { throw PipelineError.wrap(error, source: source, stage: .publish) }
         do {
-            let presentation = try body(work)
+            let presentation = try body(work, version)
             emit(.publishing)
+            let version = try version()
             switch try publish(work, stem: stem, version: version) {
             case .published: break
             case .alreadyThere:

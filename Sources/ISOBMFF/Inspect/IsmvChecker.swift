@@ -28,6 +28,22 @@ public enum IsmvChecker {
         var moofs: [Int64: UInt64] = [:]  // moof offset → start time
     }
 
+    /// The `nal_unit_type` of each length-prefixed NAL unit of the sample of `size` bytes at `start`, read header
+    /// by header (5 bytes per unit) instead of the whole sample, so checking a long file reads little more than its
+    /// moofs. Stops at the first malformed length (as ``NALUnits/types(_:)``) or after 256 units.
+    private static func nalTypes(_ source: some RandomAccessSource, at start: Int64, size: Int64) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var i: Int64 = 0
+        while size - i >= 5, out.count < 256 {
+            let h = try source.readBytes(at: start + i, count: 5)
+            let length = Int64(h[0]) << 24 | Int64(h[1]) << 16 | Int64(h[2]) << 8 | Int64(h[3])
+            guard length > 0, length <= size - i - 4 else { break }
+            out.append(h[4] & 0x1F)
+            i += 4 + length
+        }
+        return out
+    }
+
     private static func run(_ source: some RandomAccessSource, _ v: inout [Violation]) throws {
         func fail(_ offset: Int64, _ message: String) { v.append(Violation(offset: offset, message: message)) }
         let boxes = try source.boundedTopLevelBoxes()
@@ -178,14 +194,20 @@ public enum IsmvChecker {
             }
             let start = h.offset + Int64(trun.dataOffset ?? 0)
             if firstSize > 0, firstSize <= 64 << 20, start >= 0, start + firstSize <= source.size {
-                let bytes = try source.readBytes(at: start, count: Int(firstSize))
-                let types = NALUnits.types(bytes)
-                if !types.contains(5) { fail("first sample has no IDR NAL unit (types \(types))") }
-                // Encrypted: the IDR was found through clear bytes only if every prefix and NAL header is clear.
-                if let ranges = protectedRanges?.first, let header = NALUnits.headerOffsets(bytes).first(where: { at in
-                    ranges.contains { $0.contains(at) || $0.overlaps(at - 4..<at) }
-                }) {
-                    fail("the NAL unit header at byte \(header) of the first sample is encrypted")
+                if let ranges = protectedRanges?.first {
+                    // Encrypted: the IDR was found through clear bytes only if every prefix and NAL header is clear.
+                    let bytes = try source.readBytes(at: start, count: Int(firstSize))
+                    let types = NALUnits.types(bytes)
+                    if !types.contains(5) { fail("first sample has no IDR NAL unit (types \(types))") }
+                    if let header = NALUnits.headerOffsets(bytes).first(where: { at in
+                        ranges.contains { $0.contains(at) || $0.overlaps(at - 4..<at) }
+                    }) {
+                        fail("the NAL unit header at byte \(header) of the first sample is encrypted")
+                    }
+                } else {
+                    // Clear: only the NAL unit headers are read, not the whole key frame.
+                    let types = try nalTypes(source, at: start, size: Int64(firstSize))
+                    if !types.contains(5) { fail("first sample has no IDR NAL unit (types \(types))") }
                 }
             } else {
                 fail("first sample (\(firstSize) bytes at \(start)) lies outside the file")

@@ -1,0 +1,105 @@
+import Foundation
+import ISOBMFF
+import MediaCore
+import Platform
+import Publish
+import SmoothPack
+import TestSupport
+import Testing
+import Transcode
+
+/// `package` writes the same bytes as before issue 17 changed how it reads and writes (one open and one demux
+/// pass per input, alignment checked while muxing, digests taken while writing, 4 MiB writes on a thread of
+/// their own): each media file is compared with what the previous path produces for the same track — a fresh
+/// open of the input, one demux pass for that track alone, our fragmenter into memory.
+@Suite struct PackageOutputTests {
+    static let cases: [[String]] = [
+        ["bars-25fps-stereo.mp4"],                              // video + audio in one file
+        ["pal-4x3-anamorphic.mp4"],                             // 4:3 anamorphic, video + audio
+        ["tone-44100hz-audio-only.m4a"],                        // audio only
+        ["ntsc-2997fps-5.1.mp4"],                               // 29.97 fps, 5.1 audio
+        ["bars-25fps-stereo.mp4", "bars-25fps-stereo.mp4"],     // two inputs: two video rungs, audio from the first
+    ]
+
+    @Test(arguments: cases)
+    func mediaBytesEqualTheTwoPassPath(_ inputs: [String]) async throws {
+        let out = try TestPaths.temporaryDirectory("package-bytes")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let paths = inputs.map { TestPaths.testMedia($0) }
+        let p = try await Packager(profile: .named("fast")).package(files: paths.map { URL(fileURLWithPath: $0) },
+                                                                   into: out, name: "bytes")
+        // Video rungs in input order, then the audio from the first input that has it.
+        let videos = p.renditions.filter { $0.kind == .video }
+        let audio = p.renditions.first { $0.kind == .audio }
+        var videoInputs = paths.makeIterator()
+        for rendition in videos {
+            var expected: [UInt8]?
+            while expected == nil, let path = videoInputs.next() {
+                expected = try Self.twoPassBytes(path, video: true)
+            }
+            let written = try [UInt8](Data(contentsOf: p.directory.appendingPathComponent(rendition.file)))
+            let same = expected.map { $0 == written } ?? false
+            #expect(same, "\(inputs): \(rendition.file) differs from the two-pass output")
+        }
+        if let audio {
+            var expected: [UInt8]?
+            for path in paths where expected == nil { expected = try Self.twoPassBytes(path, video: false) }
+            let written = try [UInt8](Data(contentsOf: p.directory.appendingPathComponent(audio.file)))
+            let same = expected.map { $0 == written } ?? false
+            #expect(same, "\(inputs): \(audio.file) differs from the two-pass output")
+        }
+    }
+
+    /// The previous path for one track of `path`: the input opened afresh for that track alone (after a first
+    /// pass, as the alignment check did), muxed with package's policy (2 s target) into memory. Nil when the
+    /// file has no such track.
+    static func twoPassBytes(_ path: String, video: Bool) throws -> [UInt8]? {
+        let source = try PreEncodedSource(path: path)
+        guard let track = source.tracks.first(where: { $0.config.isVideo == video }) else { return nil }
+        try source.read(streamIndexes: [track.streamIndex]) { _, _ in }  // the first pass; the next one reopens
+        let policy: FragmentationPolicy
+        switch track.config {
+        case .video: policy = .video(minimumDuration: 19_000_000)
+        case .audio(let c):
+            policy = .audio(framesPerFragment: FragmentationPolicy.audioFramesPerFragment(
+                targetDuration: 20_000_000, sampleRate: c.sampleRate))
+        }
+        let sink = MemorySink()
+        let fragmenter = try Fragmenter(sink: sink, trackID: video ? 1 : 2, codec: track.config, policy: policy)
+        try source.read(streamIndexes: [track.streamIndex]) { _, sample in try fragmenter.append(sample) }
+        _ = try fragmenter.finish()
+        return sink.bytes
+    }
+
+    /// The digests in `upload-manifest.json` (taken while writing) are those of the files as they are on disk.
+    @Test func uploadManifestDigestsMatchTheFiles() async throws {
+        let out = try TestPaths.temporaryDirectory("package-digests")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let urls = ["bars-25fps-stereo.mp4", "bars-25fps-stereo.mp4"].map { URL(fileURLWithPath: TestPaths.testMedia($0)) }
+        let p = try await Packager(profile: .named("fast")).package(files: urls, into: out, name: "digests")
+        let objects = p.uploadManifest.objects
+        #expect(objects.filter { $0.key.hasSuffix(".ismv") || $0.key.hasSuffix(".isma") }.count == 3)
+        for object in objects {
+            let relative = String(object.key.dropFirst(p.uploadManifest.prefix.count))
+            let disk = try Digests.file(atPath: p.directory.appendingPathComponent(relative).path)
+            let same = object.size == disk.size && object.sha256 == Digests.hex(disk.sha256)
+                && object.md5 == Digests.base64(disk.md5)
+            #expect(same, "\(relative)")
+        }
+    }
+
+    /// A second run with the same inputs returns the published presentation and leaves no work folder.
+    @Test func aRepeatedPackageIsANoOp() async throws {
+        let out = try TestPaths.temporaryDirectory("package-again")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let urls = [URL(fileURLWithPath: TestPaths.testMedia("bars-25fps-stereo.mp4"))]
+        let first = try await Packager(profile: .named("fast")).package(files: urls, into: out, name: "again")
+        let second = try await Packager(profile: .named("fast")).package(files: urls, into: out, name: "again")
+        #expect(first.status == .created)
+        #expect(second.status == .upToDate)
+        #expect(second.version == first.version)
+        #expect(second.uploadManifest == first.uploadManifest)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(!entries.contains { $0.hasPrefix(".tmp-") })
+    }
+}
