@@ -4,6 +4,8 @@ import Publish
 import SmoothManifest
 import SmoothPack
 import Synchronization
+import MediaCore
+import Planning
 
 struct EncodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +72,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Publishing") var publishTarget: PublishTargetOptions
 
+    @OptionGroup(title: "Quality and per-title ladder") var qualityOptions: QualityOptions
+
     /// The `--max-*` options as library limits.
     func limits() throws -> SourceLimits {
         let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -98,6 +102,7 @@ struct EncodeCommand: AsyncParsableCommand {
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
                                       limits: try limits(), formats: try Self.parseFormats(formats))
+            .applying(qualityOptions)
         let packager: Packager
         do {
             packager = try Packager(profile: profileOptions.selection, options: options)
@@ -270,6 +275,8 @@ enum JSONReport {
         var playbackPath: String?
         var duration: Double?
         var rungs: [RenditionOutput]?
+        var quality: QualityReport?
+        var perTitle: PerTitleDecision?
         var error: String?
     }
     struct Document: Encodable {
@@ -282,7 +289,8 @@ enum JSONReport {
             switch result {
             case .success(let p):
                 return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
-                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions, error: nil)
+                              playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions,
+                              quality: p.quality, perTitle: p.perTitle, error: nil)
             case .failure(let e):
                 return Source(source: url.path, status: "failed", error: "\(e)")
             }

@@ -22,6 +22,7 @@ enum PresentationVersion {
             \(salt)
             manifest: \(options.manifestVersion == .v2_2 ? "2.2" : "2.0")
             formats: \(StreamingFormat.allCases.filter(options.formats.contains).map(\.rawValue).joined(separator: ","))
+            \(options.publishReport ? "report: published\n" : "")
 
             """
         hash.update(Array(header.utf8))
