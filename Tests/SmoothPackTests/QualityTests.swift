@@ -9,11 +9,14 @@ import TestSupport
 import Testing
 
 /// A small two-rung profile: 360p (the source's own size: no scaling) and 180p (scaled by our scaler).
-func qualityTestProfile(ladder: String = "fixed", extra: String = "") throws -> Profile {
-    try Profile.parse(yaml: """
+func qualityTestProfile(ladder: String = "fixed") throws -> Profile {
+    try Profile.parse(yaml: qualityTestYAML(ladder: ladder), file: "quality-test.yaml", name: "quality-test")
+}
+
+func qualityTestYAML(ladder: String = "fixed") -> String {
+    """
         fragment_duration: 2
         ladder: \(ladder)
-        \(extra)
         video:
           preset: veryfast
           maxrate_factor: 1.5
@@ -23,7 +26,7 @@ func qualityTestProfile(ladder: String = "fixed", extra: String = "") throws -> 
             - { height: 270, bitrate: 700k }
             - { height: 180, bitrate: 300k }
         audio: { bitrate: 96k }
-        """, file: "quality-test.yaml", name: "quality-test")
+        """
 }
 
 /// One encode of a testmedia clip with quality measurement, shared by the quality and report tests.
