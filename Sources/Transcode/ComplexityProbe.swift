@@ -37,13 +37,17 @@ public enum ComplexityProbe {
         var encoding = top.encoding
         (encoding.bitrate, encoding.maxrate, encoding.bufsize, encoding.crf) = (0, 0, 0, settings.crf)
 
-        // Segment starts (seconds): evenly spread, or the whole source when it is short.
+        // Segment starts (seconds): evenly spread; a short source gets one segment from its middle, a quarter
+        // of it long (at least 1 s), so the analysis stays a small share of the encode.
         let length = settings.sampleSeconds
         var starts: [Double] = [0]
         var segmentLength = Double.infinity
         if duration > Double(settings.samples) * length * 1.5 {
             starts = (0..<settings.samples).map { i in (Double(i) + 0.5) * duration / Double(settings.samples) - length / 2 }
             segmentLength = length
+        } else if duration > 4 {
+            segmentLength = max(1, duration / 4)
+            starts = [(duration - segmentLength) / 2]
         }
 
         var bytes = [Int64](repeating: 0, count: sizes.count)
