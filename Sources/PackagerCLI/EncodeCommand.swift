@@ -14,7 +14,8 @@ struct EncodeCommand: AsyncParsableCommand {
         discussion: """
             Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video rung, one \
             .isma per audio track, <stem>.mpd (DASH) and <stem>.m3u8 plus one .m3u8 per media file (HLS) over byte \
-            ranges of the same media files (--formats), and upload-manifest.json; <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
+            ranges of the same media files (--formats), upload-manifest.json, and report.html (plus quality.json with --quality; \
+            both listed for upload only with --publish-report); <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
             at the root. <version> is a hash of the source bytes, the profile, the manifest options and smoothpack's version: re-running \
             unchanged inputs is a no-op, changed inputs get a new folder (CloudFront cannot invalidate Smooth \
             Streaming objects).

@@ -7,7 +7,7 @@ struct QualityOptions: ParsableArguments {
     @Flag(help: "Measure PSNR and SSIM of every video rung against the source while encoding (quality.json, --json, report.html); VMAF too when an FFmpeg with libvmaf is found.")
     var quality = false
 
-    @Option(help: ArgumentHelp("FFmpeg with libvmaf used to score VMAF (implies --quality; default: SMOOTHPACK_VMAF_FFMPEG, else the imageio-ffmpeg wheel's binary).", valueName: "path"))
+    @Option(name: .customLong("vmaf-ffmpeg"), help: ArgumentHelp("FFmpeg with libvmaf used to score VMAF (implies --quality; default: SMOOTHPACK_VMAF_FFMPEG, else the imageio-ffmpeg wheel's binary).", valueName: "path"))
     var vmafFFmpeg: String?
 
     @Flag(name: .customLong("no-vmaf"), help: "Do not score VMAF even when an FFmpeg with libvmaf is found.")
