@@ -85,6 +85,7 @@ public final class Encoder {
         var options = ["preset": e.preset, "profile": e.profile.x264Name, "forced-idr": "1",
                        "x264-params": e.x264ParamString(gopSize: gopSize)]
         if let level = e.level { options["level"] = level }
+        if let crf = e.crf { options["crf"] = String(crf) }   // capped CRF: bit_rate stays 0
         return try Encoder(codecName: "libx264", configure: { c in
             c.pointee.width = Int32(width)
             c.pointee.height = Int32(height)
@@ -95,7 +96,7 @@ public final class Encoder {
             c.pointee.gop_size = Int32(gopSize)
             c.pointee.keyint_min = Int32(gopSize)
             c.pointee.max_b_frames = Int32(e.bframes)
-            c.pointee.bit_rate = Int64(e.bitrate)
+            c.pointee.bit_rate = e.crf == nil ? Int64(e.bitrate) : 0
             c.pointee.rc_max_rate = Int64(e.maxrate)
             c.pointee.rc_buffer_size = Int32(e.bufsize)
             if let refs = e.refs { c.pointee.refs = Int32(refs) }

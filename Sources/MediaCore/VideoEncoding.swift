@@ -29,6 +29,9 @@ public struct VideoEncoding: Sendable, Equatable, Codable {
     public var refs: Int?
     /// Free-form x264 options (`key=value` for x264-params), passed after smoothpack's own.
     public var x264Params: [String: String]
+    /// Capped CRF (per-title ladders): x264's constant rate factor, with `maxrate`/`bufsize` as the VBV cap;
+    /// `bitrate` is then only the planned estimate. Nil: average-bitrate encoding at `bitrate`.
+    public var crf: Int? = nil
 
     public init(bitrate: Int, maxrate: Int, bufsize: Int, profile: H264Profile = .high, level: String? = nil,
                 preset: String = "medium", bframes: Int = 3, refs: Int? = nil, x264Params: [String: String] = [:]) {

@@ -4,6 +4,8 @@ import Publish
 import SmoothManifest
 import SmoothPack
 import Synchronization
+import MediaCore
+import Planning
 
 struct EncodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +14,8 @@ struct EncodeCommand: AsyncParsableCommand {
         discussion: """
             Each source becomes <out>/<stem>/<version>/ holding <stem>.ism, <stem>.ismc, one .ismv per video rung, one \
             .isma per audio track, <stem>.mpd (DASH) and <stem>.m3u8 plus one .m3u8 per media file (HLS) over byte \
-            ranges of the same media files (--formats), and upload-manifest.json; <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
+            ranges of the same media files (--formats), upload-manifest.json, and report.html (plus quality.json with --quality; \
+            both listed for upload only with --publish-report); <out>/clientaccesspolicy.xml and <out>/crossdomain.xml go \
             at the root. <version> is a hash of the source bytes, the profile, the manifest options and smoothpack's version: re-running \
             unchanged inputs is a no-op, changed inputs get a new folder (CloudFront cannot invalidate Smooth \
             Streaming objects).
@@ -95,6 +98,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Protection") var protection: ProtectionOptions
 
+    @OptionGroup(title: "Quality and per-title ladder") var qualityOptions: QualityOptions
+
     /// The `--max-*` options as library limits.
     func limits() throws -> SourceLimits {
         let size = maxResolution.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -126,6 +131,7 @@ struct EncodeCommand: AsyncParsableCommand {
                                       manifestVersion: manifestVersion == "2.2" ? .v2_2 : .v2_0,
                                       allowedDomains: allowedDomains.isEmpty ? ["*"] : allowedDomains,
                                       limits: try limits(), formats: try Self.parseFormats(formats))
+            .applying(qualityOptions)
         options.captions = CaptionOptions(files: captionFiles.map(CaptionInput.parse), sidecars: !noSidecarCaptions,
                                           defaultLanguage: captionLanguage, optional: captionsOptional)
         do {
@@ -317,6 +323,8 @@ enum JSONReport {
         /// Key IDs of an encrypted presentation (never keys).
         var keyIDs: [String]?
         var notes: [String]?
+        var quality: QualityReport?
+        var perTitle: PerTitleDecision?
         var error: String?
     }
     struct Document: Encodable {
@@ -331,7 +339,7 @@ enum JSONReport {
                 return Source(source: url.path, status: p.status.rawValue, name: p.name, version: p.version, prefix: p.prefix,
                               playbackPath: p.playbackPath, duration: p.duration, rungs: p.renditions,
                               captions: p.captions, captionsNotCarried: p.captionsNotCarried,
-                              keyIDs: p.keyIDs.isEmpty ? nil : p.keyIDs, notes: p.notes.isEmpty ? nil : p.notes, error: nil)
+                              keyIDs: p.keyIDs.isEmpty ? nil : p.keyIDs, notes: p.notes.isEmpty ? nil : p.notes, quality: p.quality, perTitle: p.perTitle, error: nil)
             case .failure(let e):
                 return Source(source: url.path, status: "failed", error: "\(e)")
             }

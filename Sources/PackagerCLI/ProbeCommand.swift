@@ -3,6 +3,7 @@ import FFmpeg
 import Foundation
 import MediaCore
 import Planning
+import SmoothPack
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,22 +20,31 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Print JSON (SourceInfo and LadderPlan) instead of text.")
     var json = false
 
+    @Option(help: "fixed or per-title: per-title runs the complexity analysis (short CRF encodes) and shows its decision (default: the profile's).")
+    var ladder: String?
+
+    func validate() throws {
+        if let ladder, LadderMode(rawValue: ladder) == nil { throw ValidationError("--ladder is fixed or per-title") }
+    }
+
     func run() throws {
         FFmpegLog.quiet()
         let dir = try ProfilesDirectory.locate(explicit: profileOptions.profilesDir)?.path
-        let profile = try Profile.load(profileOptions.profile, profilesDirectory: dir)
+        var profile = try Profile.load(profileOptions.profile, profilesDirectory: dir)
+        if let ladder, let mode = LadderMode(rawValue: ladder) { profile.ladder = mode }
         var failed = false
         for file in files {
             do {
                 let source = try Probe.probe(path: file)
-                let plan = try LadderPlanner.plan(source: source, profile: profile)
+                let (plan, decision) = try PerTitleAnalysis.plan(sourcePath: file, info: source, profile: profile)
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    struct Output: Encodable { var source: SourceInfo; var plan: LadderPlan }
-                    print(String(decoding: try encoder.encode(Output(source: source, plan: plan)), as: UTF8.self))
+                    struct Output: Encodable { var source: SourceInfo; var plan: LadderPlan; var perTitle: PerTitleDecision? }
+                    print(String(decoding: try encoder.encode(Output(source: source, plan: plan, perTitle: decision)), as: UTF8.self))
                 } else {
                     print(describe(source, plan))
+                    if let d = decision { print(describe(d)) }
                 }
             } catch {
                 failed = true
@@ -42,6 +52,19 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    private func describe(_ d: PerTitleDecision) -> String {
+        let m = d.measurement
+        var lines = ["  per-title: CRF \(d.crf) target, analysis \(String(format: "%.1f", m.sampledSeconds)) s in \(m.segments) segment(s), "
+            + "\(String(format: "%.2f", m.elapsed)) s; bits ∝ area^\(String(format: "%.2f", d.exponent)); "
+            + "planned \(Int((d.plannedShareOfFixed * 100).rounded())) % of the fixed ladder"]
+        for p in m.points { lines.append("    probe \(p.width)x\(p.height): \(Int(p.bitsPerSecond / 1000)) kb/s") }
+        for r in d.rungs {
+            lines.append("    \(r.name): estimate \(r.estimate / 1000) kb/s, ceiling \(r.ceiling / 1000) → \(r.mode.rawValue)"
+                + (r.mode == .merged ? " into \(r.mergedInto ?? "?")" : " \(r.bitrate / 1000) kb/s (max \(r.maxrate / 1000))"))
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func describe(_ s: SourceInfo, _ plan: LadderPlan) -> String {

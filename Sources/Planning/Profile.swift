@@ -25,6 +25,11 @@ public struct Profile: Sendable, Equatable, Codable {
     public var video: VideoProfile?
     /// Audio settings, or nil for a video-only profile.
     public var audio: AudioProfile?
+    /// `ladder`: fixed (the rungs as written) or per-title (``PerTitlePlanner``), with its settings.
+    public var ladder: LadderMode = .fixed
+    public var perTitle = PerTitleSettings()
+    /// `quality`: measure PSNR/SSIM of every video rung while encoding (`quality.json`).
+    public var measureQuality = false
 
     /// Creates a profile from resolved values (tests and programmatic profiles; no validation).
     public init(name: String, origin: String, summary: String? = nil, fragmentDuration: Rational,
@@ -134,6 +139,13 @@ extension Profile {
         } else {
             lines.append("audio=none")
         }
+        // Only when set, so that the versions of existing profiles do not change.
+        if ladder == .perTitle {
+            let p = perTitle
+            lines.append("ladder=per-title crf=\(p.crf) merge_ratio=\(p.mergeRatio) near_ceiling=\(p.nearCeiling)"
+                + " minimum_bitrate=\(p.minimumBitrate) samples=\(p.samples) sample_seconds=\(p.sampleSeconds)")
+        }
+        if measureQuality { lines.append("quality=psnr,ssim") }
         return lines.joined(separator: "\n") + "\n"
     }
 

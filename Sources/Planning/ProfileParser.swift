@@ -54,7 +54,8 @@ private let reservedX264Params: [String: String] = [
 
 /// Keys of each mapping, in the order the README documents them.
 private enum Keys {
-    static let root = ["description", "fragment_duration", "video", "audio"]
+    static let root = ["description", "fragment_duration", "video", "audio", "ladder", "per_title", "quality"]
+    static let perTitle = ["crf", "merge_ratio", "near_ceiling", "minimum_bitrate", "samples", "sample_seconds"]
     static let rungDefaults = ["preset", "profile", "level", "bframes", "refs", "maxrate", "maxrate_factor",
                                "bufsize", "bufsize_factor", "x264_params"]
     static let video = ["codec"] + rungDefaults + ["rungs"]
@@ -135,8 +136,10 @@ struct ProfileParser {
         if video == nil && audio == nil {
             throw error(.missingKey, "", root, "a profile needs a video section, an audio section or both")
         }
-        return Profile(name: name, origin: file, summary: summary, fragmentDuration: fragmentDuration,
-                       video: video, audio: audio)
+        var profile = Profile(name: name, origin: file, summary: summary, fragmentDuration: fragmentDuration,
+                              video: video, audio: audio)
+        try parseQualityKeys(top, into: &profile)
+        return profile
     }
 
     private func yamlError(_ e: any Error) -> ProfileError {
@@ -156,6 +159,34 @@ struct ProfileParser {
     }
 
     // MARK: Sections
+
+    /// `ladder`, `per_title` and `quality` (docs/quality.md).
+    private func parseQualityKeys(_ top: Mapping, into profile: inout Profile) throws(ProfileError) {
+        if let n = top["ladder"] {
+            profile.ladder = LadderMode(rawValue: try choice(n, top.child("ladder"), LadderMode.allCases.map(\.rawValue))) ?? .fixed
+        }
+        if let n = top["quality"] {
+            profile.measureQuality = try choice(n, top.child("quality"), ["true", "false", "psnr,ssim"]) != "false"
+        }
+        guard let node = top["per_title"] else { return }
+        let map = try mapping(node, path: top.child("per_title"), allowed: Keys.perTitle)
+        var p = PerTitleSettings()
+        if let n = map["crf"] { p.crf = try integer(n, map.child("crf"), in: 0...51) }
+        if let n = map["samples"] { p.samples = try integer(n, map.child("samples"), in: 1...100) }
+        if let n = map["minimum_bitrate"] { p.minimumBitrate = try bitrate(n, map.child("minimum_bitrate"), minimum: 1000) }
+        func ratio(_ key: String, _ range: ClosedRange<Double>) throws(ProfileError) -> Double? {
+            guard let n = map[key] else { return nil }
+            let v = try decimal(n, map.child(key)).doubleValue
+            guard range.contains(v) else {
+                throw error(.invalidValue, map.child(key), n, "must be between \(range.lowerBound) and \(range.upperBound), got \(v)")
+            }
+            return v
+        }
+        if let v = try ratio("merge_ratio", 1...4) { p.mergeRatio = v }
+        if let v = try ratio("near_ceiling", 0.1...1) { p.nearCeiling = v }
+        if let v = try ratio("sample_seconds", 0.5...30) { p.sampleSeconds = v }
+        profile.perTitle = p
+    }
 
     private func parseVideo(_ node: Node, path: String) throws(ProfileError) -> VideoProfile {
         let map = try mapping(node, path: path, allowed: Keys.video)

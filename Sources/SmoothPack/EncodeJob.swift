@@ -55,10 +55,12 @@ struct EncodeJob {
         if let refusal = Self.limitViolation(info, options.limits) {
             throw PipelineError(source: path, stage: .probe, message: refusal)
         }
-        let plan: LadderPlan
+        var plan: LadderPlan
         do { plan = try LadderPlanner.plan(source: info, profile: profile) } catch {
             throw PipelineError.wrap(error, source: path, stage: .plan)
         }
+        let decision: PerTitleDecision?
+        (plan, decision) = try perTitlePlan(plan, info: info)
         for note in plan.notes { emit(.note(source: source, note)) }
         // Caption files are read before any encoding: a refused one fails the source now, not after the encode.
         var captions = try CaptionTracks.read(captionFiles, source: path, optional: options.captions.optional) {
@@ -79,7 +81,8 @@ struct EncodeJob {
 
         let phase: (PackagerEvent.Phase) -> Void = { emit(.phase(source: source, $0)) }
         return try out.build(stem: stem, version: version, options: options, source: path, emit: phase) { work in
-            var p = try build(stem: stem, version: version, plan: plan, captions: captions, work: work)
+            var p = try build(stem: stem, version: version, plan: plan, captions: captions, work: work, info: info,
+                              decision: decision)
             p.captionsNotCarried = embedded.notCarried
             return p
         }
@@ -87,11 +90,13 @@ struct EncodeJob {
 
     /// Encodes and describes the presentation inside `work`.
     private func build(stem: String, version: String, plan: LadderPlan, captions: [PendingCaption],
-                       work: URL) throws -> Presentation {
+                       work: URL, info: SourceInfo, decision: PerTitleDecision?) throws -> Presentation {
         let path = source.path
         emit(.phase(source: source, .encoding))
         let transcoder = LadderTranscoder(sourcePath: path, plan: plan)
         transcoder.isCancelled = isCancelled
+        transcoder.measureQuality = profile.measureQuality
+        transcoder.thumbnailInterval = ReportPage.thumbnailInterval(duration: info.duration)
         var sinks: [(Rendition, MuxingSink)] = []
         do {
             let source = self.source
@@ -134,15 +139,18 @@ struct EncodeJob {
         for (rendition, _) in empty {
             emit(.note(source: source, "\(rendition.label): the audio stream has no decodable samples; left out"))
         }
+        let declared = try declareProducedBitrates(sinks.filter { $0.1.sampleCount > 0 }, stem: stem, work: work)
         var written: [WrittenTrack] = []
         for (rendition, sink) in sinks where sink.sampleCount > 0 {
             guard let index = sink.index else {
                 throw PipelineError(source: path, stage: .package, message: "\(rendition.label) wrote no index")
             }
-            let file = URL(fileURLWithPath: sink.path).lastPathComponent
+            var file = URL(fileURLWithPath: sink.path).lastPathComponent
             switch rendition {
             case .video(_, let rung):
-                written.append(WrittenTrack(kind: .video, bitrate: rung.encoding.bitrate, file: file, trackName: nil, language: nil,
+                let bitrate = declared[sink.path]?.bitrate ?? rung.encoding.bitrate
+                file = declared[sink.path]?.file ?? file
+                written.append(WrittenTrack(kind: .video, bitrate: bitrate, file: file, trackName: nil, language: nil,
                                             width: rung.width, height: rung.height, index: index))
             case .audio(_, let track):
                 written.append(WrittenTrack(kind: .audio, bitrate: track.bitrate, file: file, trackName: track.trackName,
@@ -157,9 +165,17 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .package)
         }
         emit(.phase(source: source, .describing))
-        return try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
-                                                  text: text, options: options, source: self.source, out: out,
-                                                  onCheck: { emit(.phase(source: source, .checking)) })
+        let extras = try ReportExtras(job: self, stem: stem, version: version, plan: plan, info: info, decision: decision,
+                                      written: written, measurements: transcoder.measurements, work: work)
+        if options.publishReport { try extras.write(to: work) }
+        var presentation = try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
+                                                              text: text,
+                                                              options: options, source: self.source, out: out,
+                                                              onCheck: { emit(.phase(source: source, .checking)) })
+        if !options.publishReport { try extras.write(to: work) }
+        presentation.quality = extras.quality
+        presentation.perTitle = decision
+        return presentation
     }
 
     /// Why a probed source exceeds the configured limits, or nil.

@@ -35,6 +35,15 @@ public struct PackagerOptions: Sendable, Equatable {
     /// Common Encryption of every media file, signalled for PlayReady (docs/format.md §12); nil writes clear
     /// files. HLS playlists are not written for encrypted presentations (they would need `cbcs`/FairPlay).
     public var protection: ProtectionSettings? = nil
+    /// Overrides of the profile's `quality` and `ladder` keys (`encode --quality`, `--ladder`); nil keeps the profile's.
+    public var measureQuality: Bool?
+    public var ladder: LadderMode?
+    /// An FFmpeg with libvmaf for VMAF (with quality measurement); nil looks for one (``VMAFScorer/locate(explicit:)``).
+    public var vmafFFmpeg: String?
+    /// Score VMAF when quality is measured and a scorer is found (default on).
+    public var vmaf = true
+    /// List report.html and quality.json in upload-manifest.json (published with the media); default off.
+    public var publishReport = false
 
     public init(profilesDirectory: String? = nil, manifestVersion: ClientManifestVersion = .v2_0,
                 allowedDomains: [String] = ["*"], limits: SourceLimits = .init(), distributionRoot: URL? = nil,
@@ -87,15 +96,19 @@ public final class Packager: Sendable {
     /// Resolves the profile now, so a bad profile fails before any source is touched.
     public init(profile: ProfileSelection = .named("default"), options: PackagerOptions = .init()) throws {
         self.options = options
+        var resolved: Profile
         switch profile {
         case .profile(let p):
-            self.profile = p
+            resolved = p
         case .file(let path):
-            self.profile = try Profile.load(contentsOf: path)
+            resolved = try Profile.load(contentsOf: path)
         case .named(let name):
             let dir = try options.profilesDirectory ?? ProfilesDirectory.locate()?.path
-            self.profile = try Profile.load(name, profilesDirectory: dir)
+            resolved = try Profile.load(name, profilesDirectory: dir)
         }
+        resolved.measureQuality = options.measureQuality ?? resolved.measureQuality
+        resolved.ladder = options.ladder ?? resolved.ladder
+        self.profile = resolved
         FFmpegLog.quiet()
     }
 

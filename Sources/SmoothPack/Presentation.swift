@@ -1,5 +1,7 @@
 public import Foundation
 public import Publish
+public import MediaCore
+public import Planning
 
 /// One finished presentation: where it is, what it holds, and how players reach it.
 public struct Presentation: Sendable, Equatable {
@@ -36,6 +38,10 @@ public struct Presentation: Sendable, Equatable {
     public var keyIDs: [String] = []
     /// What the caller should know about this output (e.g. why HLS was not written).
     public var notes: [String] = []
+    /// Quality of the video rungs (`quality.json`), when measured in this run.
+    public var quality: QualityReport? = nil
+    /// The per-title decision, when the ladder was chosen per title in this run.
+    public var perTitle: PerTitleDecision? = nil
 
     /// The server manifest's URL on disk.
     public var serverManifest: URL { directory.appendingPathComponent("\(name).ism") }

@@ -29,6 +29,7 @@ enum PresentationVersion {
             \(salt)
             manifest: \(options.manifestVersion == .v2_2 ? "2.2" : "2.0")
             formats: \(StreamingFormat.allCases.filter(options.formats.contains).map(\.rawValue).joined(separator: ","))
+            \(options.publishReport ? "report: published\n" : "")
 
             """
             // Key IDs and licence URL, never the keys (docs/format.md §12.6); absent for clear output, whose

@@ -13,6 +13,13 @@ public final class LadderTranscoder {
     public var queueDepth = 6
     /// Polled between packets; return true to stop early (the run then throws `CancellationError`).
     public var isCancelled: @Sendable () -> Bool = { false }
+    /// Score every video rung against its reference while encoding (QualityMeter.swift).
+    public var measureQuality = false
+    /// Take a thumbnail of the top rung every this many seconds (nil: none), this many pixels wide.
+    public var thumbnailInterval: Double?
+    public var thumbnailWidth = 192
+    /// Quality and thumbnails of the last ``run(sinks:progress:)``.
+    public private(set) var measurements = TranscodeMeasurements()
 
     public init(sourcePath: String, plan: LadderPlan) {
         self.sourcePath = sourcePath
@@ -44,6 +51,7 @@ public final class LadderTranscoder {
                 let rendition = Rendition.video(index: i, rung: rung)
                 workers.append(try RungWorker(rendition: rendition, rung: rung, video: video, sink: try makeSink(rendition),
                                               depth: queueDepth, failure: failure, path: sourcePath))
+                try attachMeasurements(workers[i], rung: rung, video: video)
             }
         }
         // Audio: one decoder per source stream, one converter + encoder per output track.
@@ -79,6 +87,7 @@ public final class LadderTranscoder {
         group.wait()
         if let error = failure.error { throw error }
 
+        measurements = collectMeasurements(workers)
         let elapsed = Date().timeIntervalSince(started)
         let outputs = workers.map(\.summary) + tracks.map(\.summary)
         return TranscodeSummary(outputs: outputs.compactMap { $0 }, decodedFrames: demux.decodedVideoFrames,

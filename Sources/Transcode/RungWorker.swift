@@ -23,6 +23,9 @@ final class RungWorker: @unchecked Sendable {
     private var decodeIndex: Int64 = 0
     private var firstPresentationIndex: Int64?
     private(set) var summary: TranscodeSummary.Output?
+    /// Optional measurement (QualityMeter.swift), set before the thread starts and read after it ends.
+    var meter: QualityMeter?
+    var thumbnails: Thumbnailer?
 
     init(rendition: Rendition, rung: VideoRung, video: VideoPlan, sink: any RenditionSink, depth: Int,
          failure: FirstError, path: String) throws {
@@ -54,12 +57,15 @@ final class RungWorker: @unchecked Sendable {
                 let scaled = try scaler.scale(shared)
                 scaled.pts = shared.index
                 scaled.forceKeyFrame(shared.index % gop == 0)
+                try meter?.reference(scaled, index: shared.index)
+                try thumbnails?.offer(scaled, index: shared.index, frameDuration: frameDuration)
                 try encoder.send(scaled)
                 try drain(packet)
             }
             if failure.error != nil { return }
             try encoder.send(nil)
             try drain(packet)
+            try meter?.encoded(nil)
             try sink.finish()
         } catch {
             failure.record(error)
@@ -70,6 +76,7 @@ final class RungWorker: @unchecked Sendable {
     private func drain(_ packet: Packet) throws {
         while try encoder.receive(into: packet) == .output {
             try emit(packet)
+            try meter?.encoded(packet)
         }
     }
 

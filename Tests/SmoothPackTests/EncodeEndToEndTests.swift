@@ -47,7 +47,7 @@ import Testing
             let keys = p.uploadManifest.objects.map(\.key)
             #expect(keys.last == "\(p.prefix)\(p.name).ism")
             #expect(Set(keys.map { String($0.dropFirst(p.prefix.count)) })
-                    == Set(try FileManager.default.contentsOfDirectory(atPath: p.directory.path)).subtracting(["upload-manifest.json"]))
+                    == Set(try FileManager.default.contentsOfDirectory(atPath: p.directory.path)).subtracting(["upload-manifest.json", "report.html"]))
             for object in p.uploadManifest.objects {
                 let path = out.appendingPathComponent(object.key).path
                 let sha = try External.run(["sha256sum", path]).stdout.split(separator: " ").first.map(String.init)
