@@ -51,7 +51,8 @@ actor Database {
 
     private func connected() async throws -> PostgresConnection {
         if let c = connection, !c.isClosed { return c }
-        connection = nil
+        // A connection the server dropped is still closed explicitly (PostgresNIO requires close() before release).
+        await drop()
         let c = try await Database.open(url, id: nextID, logger: logger)
         nextID += 1
         connection = c
