@@ -55,6 +55,13 @@ actor Database {
         await drop()
         let c = try await Database.open(url, id: nextID, logger: logger)
         nextID += 1
+        // Reentrancy: another caller may have connected while this one waited; keep one, close the other
+        // (a connection released unclosed trips PostgresNIO's assertion).
+        if let other = connection, !other.isClosed {
+            try? await c.close()
+            return other
+        }
+        if let stale = connection { try? await stale.close() }
         connection = c
         return c
     }
