@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "MediaCore", swiftSettings: strict),
@@ -75,9 +77,18 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Encode workers on many hosts: PostgreSQL job queue (leases, fencing), sources and outputs in S3.
+        .target(name: "Workers", dependencies: [
+            "SmoothPack", "Publish", "Platform", "MediaCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
         .executableTarget(name: "PackagerCLI", dependencies: [
             "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder", "Origin",
-            "Publish", "Protection",
+            "Publish", "Protection", "Workers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -121,6 +132,10 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "HostileInputTests", dependencies: ["ISOBMFF", "SmoothManifest", "MediaCore", "TestSupport", "Captions"],
                     exclude: ["FuzzRegressions", "FuzzCorpus"], swiftSettings: strict),
+        .testTarget(name: "WorkersTests", dependencies: [
+            "Workers", "Publish", "SmoothManifest", "TestSupport", "Platform", "PackagerCLI",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),
     ],

@@ -17,7 +17,7 @@ struct SmoothPackCommand: AsyncParsableCommand {
             """,
         version: SmoothPackVersion.string,
         subcommands: [EncodeCommand.self, PackageCommand.self, ProbeCommand.self, Inspect.self, ProfilesCommand.self, WatchCommand.self, ServeCommand.self, SplitCommand.self,
-                      PublishCommand.self, CloudFrontCommand.self])
+                      PublishCommand.self, CloudFrontCommand.self, QueueCommand.self, WorkerCommand.self])
 }
 
 /// The tool's version, part of every output version hash.

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import SmoothPack
 import UnixSignals
 import WatchFolder
+import Workers
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,8 +42,8 @@ struct WatchCommand: AsyncParsableCommand {
     @Argument(help: "The folder to watch.")
     var inbox: String
 
-    @Option(name: .shortAndLong, help: "Output folder (the root of the distribution).")
-    var out: String
+    @Option(name: .shortAndLong, help: "Output folder (the root of the distribution). Not used with --queue.")
+    var out: String?
 
     @OptionGroup var profileOptions: ProfileOptions
 
@@ -58,9 +59,20 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "Seconds between full rescans of the inbox.")
     var rescan: Double = 30
 
-    @Option(help: ArgumentHelp("What to do with a source once published: move (to <inbox>/done/), keep, or delete.",
+    @Option(name: .customLong("on-success"), help: ArgumentHelp("What to do with a source once published: move (to <inbox>/done/), keep, or delete. "
+                               + "Default move; keep with --queue (workers read the file in place).",
                                valueName: "move|keep|delete"))
-    var onSuccess = "move"
+    var onSuccessOption: String?
+
+    @Option(name: .customLong("queue"), help: ArgumentHelp(
+        "Queue settled files on this PostgreSQL job queue (postgres://…) for `smoothpack worker`s instead of encoding "
+        + "here; needs --to. The inbox must be on storage every worker mounts at the same path.", valueName: "url"))
+    var queueURL: String?
+
+    @Option(help: "With --queue: the jobs' priority (higher runs first).")
+    var priority = 0
+
+    var onSuccess: String { onSuccessOption ?? (queueURL == nil ? "move" : "keep") }
 
     @Option(help: "Where to write one JSON line per job state change: a file (appended) or - for standard output.")
     var events: String?
@@ -85,6 +97,13 @@ struct WatchCommand: AsyncParsableCommand {
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if SuccessAction(rawValue: onSuccess) == nil { throw ValidationError("--on-success is move, keep or delete") }
+        if let queueURL {
+            do { _ = try QueueURL(parsing: queueURL) } catch { throw ValidationError(error.message) }
+            if publishTarget.to == nil { throw ValidationError("--queue needs --to s3://BUCKET[/PREFIX] (where workers publish)") }
+            if onSuccess != "keep" { throw ValidationError("--queue needs --on-success keep: workers read the file where it is") }
+        } else if out == nil {
+            throw ValidationError("--out is required (unless --queue)")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
         if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
         if settle < 0 || rescan <= 0 || grace < 0 || retryDelay < 0 {
@@ -100,6 +119,7 @@ struct WatchCommand: AsyncParsableCommand {
         var logger = Logger(label: "smoothpack.watch") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
+        let out = self.out ?? URL(fileURLWithPath: inbox).appendingPathComponent(".smoothpack/queued").path
         var options = PackagerOptions(profilesDirectory: profileOptions.profilesDir,
                                       distributionRoot: URL(fileURLWithPath: out, isDirectory: true))
         do {
@@ -130,12 +150,20 @@ struct WatchCommand: AsyncParsableCommand {
             inbox: URL(fileURLWithPath: inbox, isDirectory: true), out: URL(fileURLWithPath: out, isDirectory: true),
             jobs: jobs, settle: settle, rescan: rescan, onSuccess: SuccessAction(rawValue: onSuccess) ?? .move, grace: grace, maxAttempts: attempts,
             retryDelay: retryDelay)
-        let publisher: Publisher?
-        do { publisher = try await publishTarget.makePublisher(dryRun: false) } catch {
-            Console.error("smoothpack: \(error)")
-            throw ExitCode(1)
+        var publisher: Publisher?
+        let encoder: any SourceEncoder
+        if let queueURL, let to = publishTarget.to {
+            let queue = JobQueue(url: try QueueURL(parsing: queueURL))
+            do { try await queue.checkSchema() } catch { throw queueFailure(error) }
+            encoder = QueueingEncoder(queue: queue, profile: profileOptions.profile,
+                                      destination: try S3Location(parsing: to).description, priority: priority, attempts: attempts)
+        } else {
+            do { publisher = try await publishTarget.makePublisher(dryRun: false) } catch {
+                Console.error("smoothpack: \(error)")
+                throw ExitCode(1)
+            }
+            encoder = publisher.map { PublishingEncoder(packager: packager, publisher: $0) } ?? packager
         }
-        let encoder: any SourceEncoder = publisher.map { PublishingEncoder(packager: packager, publisher: $0) } ?? packager
         let service = WatchFolderService(configuration: configuration, store: store, encoder: encoder, events: eventLog,
                                          logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -174,7 +174,12 @@ public struct Publisher: Sendable {
     }
 
     /// Publishes one presentation folder. Failures are in the report (`error`), not thrown.
-    public func publish(folder: URL, onEvent: @escaping @Sendable (PublishEvent) -> Void = { _ in }) async -> PresentationReport {
+    ///
+    /// `fence`, when given, runs before the first object is sent and again before the `.ismc` group and the
+    /// `.ism`: a queue worker checks there that it still holds its job's lease. When it throws, nothing more
+    /// is sent and the report's error carries its message.
+    public func publish(folder: URL, onEvent: @escaping @Sendable (PublishEvent) -> Void = { _ in },
+                        fence: (@Sendable () async throws -> Void)? = nil) async -> PresentationReport {
         var report = PresentationReport(presentation: folder.lastPathComponent, folder: folder.path, playbackKey: "",
                                         objects: [], error: nil)
         let manifest: UploadManifest
@@ -202,6 +207,12 @@ public struct Publisher: Sendable {
         for rank in 0...3 {
             let group = items.filter { UploadManifest.rank($0.object.key) == rank }
             if group.isEmpty { continue }
+            if let fence, rank == 0 || rank >= 2 || report.objects.isEmpty {
+                do { try await fence() } catch {
+                    report.error = error as? PublishError ?? PublishError(.transport, "\(error)")
+                    return report
+                }
+            }
             let results = await runBounded(group, stop: { (r: ObjectReport) in r.action == .failed }) { item -> ObjectReport in
                 let r: ObjectReport
                 do { r = try await self.put(item, published: isPublished, onEvent: onEvent) } catch {

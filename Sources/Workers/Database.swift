@@ -1,0 +1,145 @@
+internal import Foundation
+internal import Logging
+internal import PostgresNIO
+internal import Synchronization
+
+/// One PostgreSQL connection, opened on first use and reopened after it breaks. Queries are short and few (a
+/// claim, a heartbeat every few seconds per job), so a worker needs one connection for them plus one for LISTEN.
+actor Database {
+    let url: QueueURL
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextID = 1
+
+    init(url: QueueURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+    }
+
+    /// Runs `query` and returns every row. A broken connection is closed, so the next call reconnects.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let connection = try await connected()
+        do {
+            var out: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { out.append(row) }
+            return out
+        } catch {
+            if Self.isConnectionFailure(error) { await drop() }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT on this connection (ROLLBACK when it throws).
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connected()
+        do {
+            return try await connection.withTransaction(logger: logger) { try await body($0) }
+        } catch {
+            if Self.isConnectionFailure(error) { await drop() }
+            throw error
+        }
+    }
+
+    func close() async {
+        await drop()
+    }
+
+    private func drop() async {
+        if let c = connection { try? await c.close() }
+        connection = nil
+    }
+
+    private func connected() async throws -> PostgresConnection {
+        if let c = connection, !c.isClosed { return c }
+        // A connection the server dropped is still closed explicitly (PostgresNIO requires close() before release).
+        await drop()
+        let c = try await Database.open(url, id: nextID, logger: logger)
+        nextID += 1
+        // Reentrancy: another caller may have connected while this one waited; keep one, close the other
+        // (a connection released unclosed trips PostgresNIO's assertion).
+        if let other = connection, !other.isClosed {
+            try? await c.close()
+            return other
+        }
+        if let stale = connection { try? await stale.close() }
+        connection = c
+        return c
+    }
+
+    static func open(_ url: QueueURL, id: Int, logger: Logger) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: id, logger: logger)
+        } catch {
+            throw WorkersError(.database, "cannot connect to \(url): \(Database.describe(error))")
+        }
+    }
+
+    /// True for errors after which the same statement may succeed on a new connection (the server went away,
+    /// is starting or shutting down, the network broke); false for SQL errors, which retrying cannot fix.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let w = error as? WorkersError { return w.kind == .database && w.message.hasPrefix("cannot connect") }
+        guard let p = error as? PSQLError else { return !(error is CancellationError) }
+        switch p.code {
+        case .server:
+            let state = p.serverInfo?[.sqlState] ?? ""
+            // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now;
+            // 40001/40P01: serialization failure/deadlock (retry is the documented answer).
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state == "40001" || state == "40P01"
+        case .queryCancelled, .tooManyParameters, .messageDecodingFailure, .invalidCommandTag:
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// One line for a database error: the server's message and SQLSTATE, or the kind of connection failure.
+    /// (PSQLError's own description hides everything; its debug text may hold the query.)
+    static func describe(_ error: any Error) -> String {
+        if let w = error as? WorkersError { return w.message }
+        if let p = error as? PSQLError {
+            if let info = p.serverInfo {
+                let message = info[.message] ?? "server error"
+                let state = info[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            if let underlying = p.underlying { return "\(p.code): \(firstLine(underlying))" }
+            return "\(p.code)"
+        }
+        return firstLine(error)
+    }
+
+    private static func firstLine(_ error: any Error) -> String {
+        "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+    }
+}
+
+/// Exponential backoff with full jitter for reconnecting: 100 ms doubling to `cap`.
+struct Backoff: Sendable {
+    var attempt = 0
+    var cap: Duration = .seconds(5)
+
+    mutating func next() -> Duration {
+        attempt += 1
+        let ceiling = min(Double(cap.components.seconds) * 1000, 100 * pow(2, Double(min(attempt - 1, 16))))
+        return .milliseconds(Int.random(in: Int(ceiling / 2)...max(Int(ceiling / 2) + 1, Int(ceiling))))
+    }
+
+    mutating func reset() { attempt = 0 }
+}
+
+extension Database {
+    /// Runs `body` again after connection failures, with backoff, until it succeeds, throws a non-connection
+    /// error, or `deadline` passes (then the last failure is thrown). Cancellation ends the wait at once.
+    nonisolated func retrying<T: Sendable>(until deadline: ContinuousClock.Instant? = nil, onRetry: @Sendable (String) -> Void = { _ in },
+                               _ body: (Database) async throws -> T) async throws -> T {
+        var backoff = Backoff()
+        while true {
+            do { return try await body(self) } catch {
+                guard Database.isConnectionFailure(error) else { throw error }
+                if let deadline, ContinuousClock.now >= deadline { throw error }
+                onRetry(Database.describe(error))
+                try await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+internal import Synchronization
+
+/// A value behind a lock that closures can share (a `Mutex` itself cannot be captured: it is not copyable).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+
+    var value: Value { mutex.withLock { $0 } }
+}

@@ -1,0 +1,410 @@
+public import Foundation
+public import SmoothPack
+public import ServiceLifecycle
+internal import Publish
+internal import Platform
+internal import SmoothManifest
+internal import Synchronization
+internal import PostgresNIO
+internal import Logging
+
+/// Settings of one worker process.
+public struct WorkerConfiguration: Sendable {
+    /// Shown in `queue status` and the logs: `host:pid` by default.
+    public var id: String
+    /// Jobs run at once.
+    public var jobs: Int
+    /// Folder for downloaded sources and encoder output; each job gets its own subfolder, removed afterwards.
+    public var scratch: URL
+    /// Bytes of scratch space all running jobs together may claim (a job reserves 3x its source size).
+    public var scratchLimit: Int64
+    /// How long a claim or heartbeat holds a job.
+    public var lease: Duration
+    /// How often a running job renews its lease (a third of the lease or less).
+    public var heartbeat: Duration
+    /// How often an idle worker looks for work without a notification.
+    public var poll: Duration
+    /// How often this worker returns expired leases to the queue.
+    public var reapInterval: Duration
+    /// After SIGTERM, how long running jobs may take before they are stopped and handed back.
+    public var grace: Duration
+    /// First retry delay of a failed job (doubles per attempt).
+    public var retryDelay: Duration
+
+    public init(id: String = WorkerConfiguration.defaultID(), jobs: Int = 1, scratch: URL,
+                scratchLimit: Int64 = 50 << 30, lease: Duration = .seconds(30), heartbeat: Duration? = nil,
+                poll: Duration = .seconds(5), reapInterval: Duration = .seconds(10), grace: Duration = .seconds(60),
+                retryDelay: Duration = .seconds(30)) {
+        self.id = id
+        self.jobs = max(1, jobs)
+        self.scratch = scratch
+        self.scratchLimit = scratchLimit
+        self.lease = lease
+        self.heartbeat = heartbeat ?? lease / 3
+        self.poll = poll
+        self.reapInterval = reapInterval
+        self.grace = grace
+        self.retryDelay = retryDelay
+    }
+
+    /// `<hostname>:<pid>`.
+    public static func defaultID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}
+
+/// A stateless encode worker: claims jobs from the PostgreSQL queue, fetches the source from S3 (or shared
+/// storage), encodes with ``SmoothPack/Packager``, publishes with ``Publish/Publisher`` behind the job's fencing
+/// token, and records the outcome. Runs until graceful shutdown (SIGTERM in a `ServiceGroup`).
+public final class Worker: Service, Sendable {
+    let queue: JobQueue
+    let configuration: WorkerConfiguration
+    let packagers: @Sendable (String) throws -> Packager
+    let clients: S3Clients?
+    let emit: @Sendable (WorkerEvent) -> Void
+    private let stopping = Mutex(false)
+    private let wake = Wakeup()
+    private let reserved = Mutex<Int64>(0)
+    private let packagerCache = Mutex<[String: Packager]>([:])
+
+    /// - Parameters:
+    ///   - packagers: resolves a job's profile (name or path) to a packager; called once per profile.
+    ///   - clients: S3 access for sources and destinations.
+    ///   - emit: receives the JSON-log events (the CLI writes them to standard error).
+    public init(queue: JobQueue, configuration: WorkerConfiguration, packagers: @escaping @Sendable (String) throws -> Packager,
+                clients: S3Clients?, emit: @escaping @Sendable (WorkerEvent) -> Void) {
+        self.queue = queue
+        self.configuration = configuration
+        self.packagers = packagers
+        self.clients = clients
+        self.emit = emit
+    }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    public func run() async throws {
+        let db = queue.db
+        // The schema first: a database that is down is waited for; a schema this build does not know is fatal.
+        try await db.retrying(onRetry: { [self] in emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: $0)) }) {
+            try await Schema.check($0)
+        }
+        let scratch = try prepareScratch()
+        emit(WorkerEvent(worker: configuration.id, event: .started, phase: "schema \(Schema.current)"))
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { background in
+                background.addTask { await self.listen() }
+                background.addTask { await self.reapLoop() }
+                await withTaskGroup(of: Void.self) { slots in
+                    for _ in 0..<configuration.jobs {
+                        slots.addTask { await self.slot(scratch: scratch) }
+                    }
+                }
+                background.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            self.wake.signal()
+        }
+        try? FileManager.default.removeItem(at: scratch)
+        await queue.close()
+        emit(WorkerEvent(worker: configuration.id, event: .stopped))
+    }
+
+    // MARK: loops
+
+    /// Claims and runs jobs one after another until shutdown.
+    private func slot(scratch: URL) async {
+        var backoff = Backoff()
+        while !isStopping {
+            let generation = wake.generation
+            let job: ClaimedJob?
+            do {
+                job = try await queue.claim(worker: configuration.id, lease: configuration.lease)
+                backoff.reset()
+            } catch {
+                emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: Database.describe(error)))
+                try? await Task.sleep(for: backoff.next())
+                continue
+            }
+            guard let job else {
+                await wake.wait(after: generation, upTo: configuration.poll, stop: { self.isStopping })
+                continue
+            }
+            await run(job, scratch: scratch)
+        }
+    }
+
+    /// Keeps one connection LISTENing; every notification wakes the idle slots. Reconnects with backoff.
+    private func listen() async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            do {
+                let connection = try await Database.open(queue.url, id: 0, logger: Logger(label: "smoothpack.listen",
+                                                                                     factory: { _ in SwiftLogNoOpLogHandler() }))
+                defer { Task { try? await connection.close() } }
+                try await connection.listen(on: JobQueue.channel) { notifications in
+                    emit(WorkerEvent(worker: configuration.id, event: .listening))
+                    backoff.reset()
+                    // Anything queued while the listener was down is found by this wake-up.
+                    wake.signal()
+                    for try await _ in notifications { wake.signal() }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, phase: "listen", error: Database.describe(error)))
+            }
+            try? await Task.sleep(for: backoff.next())
+        }
+    }
+
+    /// Returns expired leases to the queue every `reapInterval` (every worker does; the UPDATE is idempotent).
+    private func reapLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.reapInterval)
+            if Task.isCancelled { return }
+            if let n = try? await queue.reap(), n > 0 {
+                emit(WorkerEvent(worker: configuration.id, event: .reaped, count: n))
+            }
+        }
+    }
+
+    // MARK: one job
+
+    enum Outcome: Sendable {
+        case done(String)
+        case failed(String)
+        case leaseLost(String)
+        case shutdown
+    }
+
+    struct Progress: Sendable {
+        var phase: String
+        var fraction: Double
+    }
+
+    struct LeaseLost: Error {
+        var reason: String
+    }
+
+    /// Runs a claimed job beside its heartbeat; the first to end decides.
+    private func run(_ job: ClaimedJob, scratch: URL) async {
+        let started = ContinuousClock.now
+        emit(WorkerEvent(worker: configuration.id, event: .claimed, job: job))
+        let progress = Locked<Progress>(Progress(phase: "claimed", fraction: 0))
+        let folder = scratch.appendingPathComponent("job-\(job.id)-\(job.token)")
+        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { await self.heartbeat(job, progress: progress) }
+            group.addTask {
+                do {
+                    return .done(try await self.execute(job, folder: folder, progress: progress))
+                } catch let lost as LeaseLost {
+                    return .leaseLost(lost.reason)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failed(Self.oneLine(error))
+                }
+            }
+            group.addTask {
+                // Shutdown: the job gets `grace` to finish, then is stopped and handed back.
+                while !self.isStopping {
+                    do { try await Task.sleep(for: .milliseconds(100)) } catch { return nil }
+                }
+                do { try await Task.sleep(for: self.configuration.grace) } catch { return nil }
+                return .shutdown
+            }
+            var first: Outcome?
+            while let next = await group.next() {
+                if let next, first == nil {
+                    first = next
+                    group.cancelAll()
+                }
+            }
+            return first ?? .shutdown
+        }
+        try? FileManager.default.removeItem(at: folder)
+        let seconds = Self.seconds(ContinuousClock.now - started)
+        await record(outcome, job, seconds: seconds)
+    }
+
+    /// Writes the outcome; retried through connection failures for up to two leases (after that the reaper
+    /// will have returned the job anyway).
+    private func record(_ outcome: Outcome, _ job: ClaimedJob, seconds: Double) async {
+        let deadline = ContinuousClock.now + configuration.lease * 2
+        let id = configuration.id
+        let onRetry: @Sendable (String) -> Void = { [emit] in emit(WorkerEvent(worker: id, event: .databaseRetry, job: job, error: $0)) }
+        do {
+            switch outcome {
+            case .done(let result):
+                let ok = try await queue.db.retrying(until: deadline, onRetry: onRetry) { _ in try await self.queue.complete(job, result: result) }
+                emit(WorkerEvent(worker: id, event: ok ? .done : .leaseLost, job: job, result: result,
+                                 error: ok ? nil : "finished after the lease was lost; the job's new holder records it",
+                                 seconds: seconds))
+            case .failed(let reason):
+                let state = try await queue.db.retrying(until: deadline, onRetry: onRetry) { _ in
+                    try await self.queue.fail(job, reason: reason, retryDelay: self.configuration.retryDelay)
+                }
+                switch state {
+                case .failed?: emit(WorkerEvent(worker: id, event: .failed, job: job, error: reason, seconds: seconds))
+                case nil: emit(WorkerEvent(worker: id, event: .leaseLost, job: job, error: reason, seconds: seconds))
+                default: emit(WorkerEvent(worker: id, event: .retry, job: job, error: reason, seconds: seconds))
+                }
+            case .leaseLost(let reason):
+                emit(WorkerEvent(worker: id, event: .leaseLost, job: job, error: reason, seconds: seconds))
+            case .shutdown:
+                let ok = try await queue.db.retrying(until: ContinuousClock.now + .seconds(5), onRetry: onRetry) { _ in
+                    try await self.queue.release(job)
+                }
+                emit(WorkerEvent(worker: id, event: ok ? .released : .leaseLost, job: job, seconds: seconds))
+            }
+        } catch {
+            emit(WorkerEvent(worker: id, event: .databaseRetry, job: job,
+                             error: "could not record the outcome (\(Database.describe(error))); the lease will expire and the job be retried"))
+        }
+    }
+
+    /// Renews the lease every `heartbeat` with the current phase and progress. Returns `.leaseLost` when the
+    /// database says the job is no longer ours; connection failures are retried (the fence still guards publishing).
+    private func heartbeat(_ job: ClaimedJob, progress: Locked<Progress>) async -> Outcome? {
+        while true {
+            do { try await Task.sleep(for: configuration.heartbeat) } catch { return nil }
+            let (phase, fraction) = (progress.value.phase, progress.value.fraction)
+            do {
+                if try await !queue.heartbeat(job, lease: configuration.lease, phase: phase, progress: fraction) {
+                    return .leaseLost("lease lost during \(phase) (expired and reclaimed, or cancelled)")
+                }
+            } catch is CancellationError {
+                return nil
+            } catch {
+                if Task.isCancelled { return nil }
+                emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, job: job, phase: "heartbeat",
+                                 error: Database.describe(error)))
+            }
+        }
+    }
+
+    /// Fetch → encode → fence → publish. Returns the playback URL.
+    private func execute(_ job: ClaimedJob, folder: URL,
+                         progress: Locked<Progress>) async throws -> String {
+        let id = configuration.id
+        let setPhase: @Sendable (String) -> Void = { [emit] phase in
+            progress.withLock { $0 = Progress(phase: phase, fraction: 0) }
+            emit(WorkerEvent(worker: id, event: .phase, job: job, phase: phase))
+        }
+        let destination = try S3Location(parsing: job.destination)
+        guard let clients else { throw WorkersError(.usage, "this worker has no S3 access (credentials) for \(job.destination)") }
+        let packager = try packager(for: job.profile)
+
+        // Scratch: the source plus the encoder's output, reserved up front so N jobs never overfill the folder.
+        let need = max(job.sourceSize, 0) * 3 + (64 << 20)
+        try await reserve(need, for: job)
+        defer { reserved.withLock { $0 -= need } }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+
+        setPhase("fetching")
+        let source = try await SourceFetcher(clients: clients).fetch(job, into: folder, isCancelled: { Task.isCancelled })
+
+        setPhase("encoding")
+        let out = folder.appendingPathComponent("out", isDirectory: true)
+        let presentation = try await packager.encode(source: source, into: out, onEvent: { event in
+            switch event {
+            case .progress(_, let fraction?, _, _): progress.withLock { $0.fraction = fraction }
+            case .phase(_, let p) where p != .encoding: progress.withLock { $0.phase = p.rawValue }
+            default: break
+            }
+        })
+        try Task.checkCancellation()
+
+        setPhase("publishing")
+        let publisher = Publisher(client: clients.client(bucket: destination.bucket),
+                                  options: PublishOptions(location: destination, concurrency: 4))
+        let steps = ["start", "ismc", "ism"]
+        let step = Locked(0)
+        let fenceLost = Locked(false)
+        let report = await publisher.publish(folder: presentation.directory, fence: { [self] in
+            let name = step.withLock { n in defer { n += 1 }; return steps[min(n, steps.count - 1)] }
+            let ok = try await queue.db.retrying(until: ContinuousClock.now + configuration.lease) { _ in
+                try await self.queue.fence(job, lease: self.configuration.lease, phase: "publishing")
+            }
+            guard ok else {
+                fenceLost.withLock { $0 = true }
+                throw PublishError(.s3, "fence: lease of job \(job.id) lost before \(name); nothing more published")
+            }
+            self.emit(WorkerEvent(worker: id, event: .fenced, job: job, phase: name))
+        })
+        if fenceLost.value { throw LeaseLost(reason: report.error?.message ?? "fence refused") }
+        if let error = report.error {
+            // Someone published this version first (an earlier run of this job whose outcome was lost); the
+            // published presentation is complete (the .ism is last), so the job is done.
+            guard error.kind == .immutableConflict else { throw error }
+        }
+        let policy = await publisher.publishPolicyFiles(PolicyFiles.files())
+        if let error = policy.error { throw error }
+        let playback = report.playbackKey.isEmpty ? destination.key(presentation.playbackPath) : report.playbackKey
+        return "s3://\(destination.bucket)/\(playback)"
+    }
+
+    private func packager(for profile: String) throws -> Packager {
+        if let p = packagerCache.withLock({ $0[profile] }) { return p }
+        let p = try packagers(profile)
+        packagerCache.withLock { $0[profile] = p }
+        return p
+    }
+
+    /// Waits until `bytes` fit beside the running jobs' reservations; refuses a job that could never fit.
+    private func reserve(_ bytes: Int64, for job: ClaimedJob) async throws {
+        guard bytes <= configuration.scratchLimit else {
+            throw WorkersError(.source, "\(job.source): \(job.sourceSize) bytes need about \(bytes) bytes of scratch; "
+                               + "--scratch-limit is \(configuration.scratchLimit)")
+        }
+        while true {
+            let ok = reserved.withLock { r in
+                if r + bytes <= configuration.scratchLimit { r += bytes; return true }
+                return false
+            }
+            if ok { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// `<scratch>/<pid>-<random>/` for this process; folders of processes that no longer run are removed.
+    private func prepareScratch() throws -> URL {
+        let fm = FileManager.default
+        try fm.createDirectory(at: configuration.scratch, withIntermediateDirectories: true)
+        for name in (try? fm.contentsOfDirectory(atPath: configuration.scratch.path)) ?? [] {
+            guard name.hasPrefix("worker-"), let pid = Int32(name.dropFirst(7).prefix { $0 != "-" }) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? fm.removeItem(at: configuration.scratch.appendingPathComponent(name))
+            }
+        }
+        let mine = configuration.scratch.appendingPathComponent(
+            "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
+        try fm.createDirectory(at: mine, withIntermediateDirectories: true)
+        return mine
+    }
+
+    static func oneLine(_ error: any Error) -> String {
+        let text: String
+        if let e = error as? WorkersError { text = e.message } else { text = "\(error)" }
+        return text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
+    static func seconds(_ d: Duration) -> Double { JobQueue.seconds(d) }
+}
+
+/// Wakes idle slots: a generation counter bumped by every notification; an idle slot sleeps in short steps
+/// until it changes, shutdown begins, or the poll interval passes.
+final class Wakeup: Sendable {
+    private let counter = Mutex<UInt64>(0)
+
+    var generation: UInt64 { counter.withLock { $0 } }
+
+    func signal() { counter.withLock { $0 &+= 1 } }
+
+    func wait(after generation: UInt64, upTo limit: Duration, stop: () -> Bool) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, self.generation == generation, !stop() {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
+        }
+    }
+}
