@@ -151,10 +151,16 @@ struct WatchCommand: AsyncParsableCommand {
             jobs: jobs, settle: settle, rescan: rescan, onSuccess: SuccessAction(rawValue: onSuccess) ?? .move, grace: grace, maxAttempts: attempts,
             retryDelay: retryDelay)
         var publisher: Publisher?
+        var jobQueue: JobQueue?
         let encoder: any SourceEncoder
         if let queueURL, let to = publishTarget.to {
             let queue = JobQueue(url: try QueueURL(parsing: queueURL))
-            do { try await queue.checkSchema() } catch { throw queueFailure(error) }
+            jobQueue = queue
+            // PostgresNIO traps on a connection released unclosed: close it on every way out.
+            do { try await queue.checkSchema() } catch {
+                await queue.close()
+                throw queueFailure(error)
+            }
             encoder = QueueingEncoder(queue: queue, profile: profileOptions.profile,
                                       destination: try S3Location(parsing: to).description, priority: priority, attempts: attempts)
         } else {
@@ -178,6 +184,7 @@ struct WatchCommand: AsyncParsableCommand {
             outcome = .failure(error)
         }
         await publisher?.client.shutdown()
+        await jobQueue?.close()
         try outcome.get()
     }
 }

@@ -85,10 +85,17 @@ public final class Worker: Service, Sendable {
     public func run() async throws {
         let db = queue.db
         // The schema first: a database that is down is waited for; a schema this build does not know is fatal.
-        try await db.retrying(onRetry: { [self] in emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: $0)) }) {
-            try await Schema.check($0)
+        let scratch: URL
+        do {
+            try await db.retrying(onRetry: { [self] in emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: $0)) }) {
+                try await Schema.check($0)
+            }
+            scratch = try prepareScratch()
+        } catch {
+            // The connection is closed before the error ends the run (PostgresNIO traps on an unclosed one).
+            await queue.close()
+            throw error
         }
-        let scratch = try prepareScratch()
         emit(WorkerEvent(worker: configuration.id, event: .started, phase: "schema \(Schema.current)"))
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
