@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["MediaCore", "SmoothManifest"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["MediaCore", "SmoothManifest", "Platform"], swiftSettings: strict),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),

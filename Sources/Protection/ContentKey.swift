@@ -1,3 +1,4 @@
+internal import Platform
 /// A 16-byte key identifier (KID) in the byte order of ISO/IEC 23001-7 (`tenc` default_KID, `pssh` KID
 /// lists, the MPD's `cenc:default_KID`): the UUID's bytes as written in its text form.
 public struct KeyID: Sendable, Hashable, CustomStringConvertible, Codable {
@@ -111,41 +112,6 @@ public enum ProtectionError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// Hex text helpers (no dependency on the other modules' copies).
-enum Hex {
-    static func lower(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        var s = ""
-        for b in bytes {
-            s.append(digits[Int(b >> 4)])
-            s.append(digits[Int(b & 0x0F)])
-        }
-        return s
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-}
 
 extension String {
     func replacingDashes() -> String { String(filter { $0 != "-" }) }

@@ -1,3 +1,4 @@
+internal import Platform
 /// The `.ismc` client manifest (`SmoothStreamingMedia`), returned for `…/x.ism/Manifest`. docs/format.md §4.
 ///
 /// Chunks are stored expanded (one ``Chunk`` per fragment with its absolute time); the XML coding of

@@ -1,3 +1,4 @@
+internal import Platform
 public import MediaCore
 
 /// RFC 6381 `codecs` strings for DASH `@codecs` and HLS `CODECS`, taken from the real decoder

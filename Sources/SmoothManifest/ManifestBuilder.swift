@@ -1,3 +1,4 @@
+internal import Platform
 public import MediaCore
 
 /// Client manifest version choice.

@@ -1,3 +1,4 @@
+internal import Platform
 /// Attribute parsing shared by the `.ism` and `.ismc` readers.
 struct AttributeReader {
     let node: XMLNode

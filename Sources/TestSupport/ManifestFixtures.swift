@@ -1,3 +1,4 @@
+internal import Platform
 public import Foundation
 public import MediaCore
 public import SmoothManifest

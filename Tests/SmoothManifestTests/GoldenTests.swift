@@ -1,3 +1,4 @@
+internal import Platform
 import Foundation
 import MediaCore
 import SmoothManifest

@@ -1,3 +1,4 @@
+internal import Platform
 public import MediaCore
 
 /// One media file as DASH and HLS address it: the ``ManifestTrack`` the Smooth manifests are built
