@@ -289,20 +289,8 @@ struct ReportPage {
         return h
     }
 
-    private func esc(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Text and attribute values: the manifests' escaping (`& < > " '`, controls dropped) serves HTML too.
+    private func esc(_ s: String) -> String { XMLWriter.escape(s) }
 }
 
 extension Array {
