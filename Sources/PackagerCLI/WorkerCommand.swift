@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Protection
 import Publish
 import ServiceLifecycle
 import SmoothPack
@@ -23,6 +24,11 @@ struct WorkerCommand: AsyncParsableCommand {
             SIGTERM/SIGINT: no new claims; running jobs get --grace seconds, then are stopped and handed back \
             (their attempt not counted); exit status 0. Logs: one JSON line per event on standard error \
             ({"event","job","token","worker","time",…}); no credentials are ever logged.
+
+            --encrypt encrypts every job this worker runs with one key set (--key, --key-file, \
+            --playready-test-key, or --speke-url with --speke-content-id), resolved once at start; give every \
+            worker of a queue the same protection options, so a job retried on another host makes the same \
+            version. Keys are never stored in the queue or logged.
 
             Example:
               smoothpack worker --queue postgres://smoothpack@db.internal/smoothpack --jobs 1 \\
@@ -66,8 +72,14 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "S3 access") var s3: S3AccessOptions
 
+    @OptionGroup(title: "Protection") var protection: ProtectionOptions
+
     func validate() throws {
         _ = try queueOptions.url()
+        if protection.spekeURL != nil && protection.spekeContentID == nil {
+            // Every worker must ask for the same keys, or a job retried on another host gets another version.
+            throw ValidationError("worker --speke-url needs --speke-content-id (the same on every worker of the queue)")
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard lease >= 1, poll > 0, reapInterval > 0, grace >= 0, retryDelay >= 0 else {
             throw ValidationError("--lease must be at least 1 s; --poll and --reap-interval positive; --grace, --retry-delay >= 0")
@@ -89,6 +101,15 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let url = try queueOptions.url()
+        // One key set for the worker's lifetime, resolved before any job is claimed: a key server that fails
+        // stops the worker at once instead of failing every job it takes.
+        let protectionSettings: ProtectionSettings?
+        do {
+            protectionSettings = try await protection.settings(name: protection.spekeContentID ?? "")
+        } catch {
+            Console.error("smoothpack: \(error)")
+            throw ExitCode(2)
+        }
         let clients: S3Clients
         do { clients = try await s3.makeClients() } catch { throw queueFailure(error) }
         let configuration = WorkerConfiguration(
@@ -101,7 +122,9 @@ struct WorkerCommand: AsyncParsableCommand {
             packagers: { profile in
                 let selection: ProfileSelection = profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") || profile.contains("/")
                     ? .file(profile) : .named(profile)
-                return try Packager(profile: selection, options: PackagerOptions(profilesDirectory: profilesDir))
+                var options = PackagerOptions(profilesDirectory: profilesDir)
+                options.protection = protectionSettings
+                return try Packager(profile: selection, options: options)
             },
             clients: clients,
             emit: { event in FileHandle.standardError.write(Data((event.jsonLine + "\n").utf8)) })
