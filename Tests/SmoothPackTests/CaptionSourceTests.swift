@@ -72,6 +72,22 @@ import Testing
         Self.expectCues(try CaptionEndToEndTests.cues(of: p, stream: "textstream_en"),
                         [(500 * Self.ms, 1500 * Self.ms, "Hello there"), (2250 * Self.ms, 2750 * Self.ms, "Second & last\non two lines")],
                         "ttml")
+
+        // The same file with its document's root renamed in place (`<tt` → `<xx`, the container untouched): no
+        // cue can be read, so the stream is listed as not carried with the parser's reason, never dropped.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: mp4)))
+        let root = Array("<tt\n".utf8)
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: root) })
+        bytes.replaceSubrange(at..<(at + 3), with: Array("<xx".utf8))
+        let broken = dir.appendingPathComponent("broken.mp4")
+        try Data(bytes).write(to: broken)
+        let (b, brokenNotes) = try await Self.encode(broken.path, into: dir.appendingPathComponent("out"))
+        #expect(b.captions.isEmpty)
+        let left = try #require(b.captionsNotCarried.first)
+        #expect(b.captionsNotCarried.count == 1 && left.codec == "ttml" && left.input.hasSuffix("broken.mp4#1"))
+        #expect(left.reason.hasPrefix("no cues: broken.mp4#1 (sample at 0.0 s):") && left.reason.contains("does not close <xx>"),
+                "\(left.reason)")
+        #expect(brokenNotes.contains { $0.contains("broken.mp4#1 (ttml) not carried") }, "\(brokenNotes)")
     }
 
     /// One MKV: an `ass` stream (English), a `webvtt` stream (German, hearing impaired) and a PGS bitmap
