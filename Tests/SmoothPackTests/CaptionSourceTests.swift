@@ -3,11 +3,13 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import MediaCore
 import SmoothManifest
-import SmoothPack
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
+
+@testable import SmoothPack
 
 /// Subtitle streams inside sources the ffmpeg CLI makes: a TTML (`stpp`) track in an MP4, `ass` and `webvtt`
 /// streams in an MKV (the WebVTT one marked hearing impaired: the SDH path in the `.ismc`, HLS and DASH), and a
@@ -154,6 +156,19 @@ import Testing
         #expect(media.filter { $0.contains("CHARACTERISTICS") }.count == 1)
         let roles = try Self.dashRoles(p.directory.appendingPathComponent("three.mpd"))
         #expect(roles["en"] == "subtitle" && roles["de"] == "caption", "\(roles)")
+
+        // Our own .ismt read back through libavformat as a TTML stream: its fragments' documents are relative to
+        // the fragment (sample) start, the second fragment's cue lies outside it as track times, and the reader
+        // places it by the sample's pts, giving the same cues.
+        let ismt = p.directory.appendingPathComponent("three_text_en.ismt").path
+        let info = SourceInfo(path: ismt, container: "mov", duration: 3, fileSize: 0, videoStreams: [], audioStreams: [],
+                              otherStreams: [OtherStreamInfo(index: 0, type: "subtitle", codec: "ttml")])
+        let back = try EmbeddedCaptions.read(path: ismt, info: info)
+        #expect(back.notCarried.isEmpty, "\(back.notCarried)")
+        let track = try #require(back.found.first?.track)
+        #expect(back.found.first?.language.iso639_2 == "eng")
+        #expect(track.cues.map(\.plainText) == ["Hello, world\nsecond line", "Bold & done"])
+        #expect(track.cues.map { [$0.start, $0.end] } == en.map { [$0.start, $0.end] }, "\(track.cues)")
     }
 
     /// The DASH text AdaptationSets as language → Role value, read by Foundation's XMLParser (libxml2).
