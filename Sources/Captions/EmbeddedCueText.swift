@@ -82,6 +82,28 @@ public enum EmbeddedCueText {
         return (asTrackTimes, false)
     }
 
+    /// Cues cut at sample boundaries joined again: a cue that starts where an identical one (same lines) ends
+    /// extends it. TTML streams that repeat a cue in each sample it spans come back as one cue. Sorted by start.
+    public static func joiningCut(_ cues: [Cue]) -> [Cue] {
+        struct Key: Hashable {
+            var end: Int64
+            var lines: [[CueSpan]]
+        }
+        var out: [Cue] = []
+        var open: [Key: Int] = [:]
+        let sorted = cues.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+        for c in sorted {
+            if let k = open.removeValue(forKey: Key(end: c.start, lines: c.lines)) {
+                out[k].end = c.end
+                open[Key(end: c.end, lines: c.lines)] = k
+            } else {
+                open[Key(end: c.end, lines: c.lines)] = out.count
+                out.append(c)
+            }
+        }
+        return out
+    }
+
     /// A track from packets already converted to cues (any order), with the shared checks: end after start,
     /// caps, sorted.
     public static func track(_ cues: [Cue], file: String, limits: CaptionLimits = CaptionLimits()) throws(CaptionError)

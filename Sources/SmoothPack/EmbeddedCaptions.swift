@@ -82,7 +82,8 @@ enum EmbeddedCaptions {
             let p = wanted[index]!  // keys come from `wanted`
             let name = "\(URL(fileURLWithPath: path).lastPathComponent)#\(index)"
             var track: CaptionTrack
-            do { track = try EmbeddedCueText.track(cues[index] ?? [], file: name) } catch {
+            let read = p.codec == "ttml" ? EmbeddedCueText.joiningCut(cues[index] ?? []) : cues[index] ?? []
+            do { track = try EmbeddedCueText.track(read, file: name) } catch {
                 notCarried.append(CaptionNotCarried(input: "\(path)#\(index)", codec: p.codec, reason: "\(error)"))
                 continue
             }

@@ -54,6 +54,8 @@ import Testing
             == [[Self.ms(500), Self.ms(1250)], [Self.ms(1900), Self.ms(2000)], [Self.ms(2000), Self.ms(2700)],
                 [Self.ms(4100), Self.ms(4600)]])
         #expect(back.map(\.plainText) == ["One & <two>", "Across\na boundary", "Across\na boundary", "Third"])
+        // Joined again at the boundary: the original cues.
+        #expect(EmbeddedCueText.joiningCut(back.reversed()) == cues)
     }
 
     /// No duration: the document's cues as they are; an empty body: no cues; a broken document and a sample
