@@ -1,7 +1,9 @@
 /// WebVTT segments for HLS subtitle playlists (RFC 8216 §3.5): each starts with `WEBVTT` and
 /// `X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000` (cue times are media times: our media timeline starts at 0
 /// and its fragments' `tfdt` are those times), then every cue that overlaps the segment with its full,
-/// uncut times, so a cue spanning two segments is the same cue in both (players drop the repeat).
+/// uncut times, so a cue spanning two segments is the same cue in both (players drop the repeat). Each
+/// segment ends with a blank line: FFmpeg's HLS demuxer (5.1) reads a subtitle playlist's segments as one
+/// stream, and without it the next segment's `WEBVTT` header became lines of the previous segment's last cue.
 public enum WebVTTWriter {
     /// The segment `[start, start + duration)`.
     public static func segment(cues: [Cue], start: Int64, duration: Int64) -> [UInt8] {
@@ -11,7 +13,7 @@ public enum WebVTTWriter {
             x += "\n\(Timecode.webVTT(c.start)) --> \(Timecode.webVTT(c.end))\n"
             x += c.lines.map { line in line.map(span).joined() }.joined(separator: "\n") + "\n"
         }
-        return Array(x.utf8)
+        return Array((x + "\n").utf8)
     }
 
     /// A whole file (every cue), without the HLS header.

@@ -102,6 +102,18 @@ public struct StreamParameters: Sendable, Equatable {
 }
 
 extension InputFile {
+    /// libavcodec's short name of a stream's codec, with one repair: FFmpeg 5.1's mov demuxer leaves an MP4
+    /// `stpp` track (TTML, ISO 14496-30) as an unidentified data stream (`none`); it is named `ttml`, as later
+    /// FFmpeg versions and the muxer name it, so that it is read as captions rather than dropped.
+    static func codecName(_ par: AVCodecParameters) -> String {
+        if par.codec_id == AV_CODEC_ID_NONE, par.codec_tag == Self.stppTag { return "ttml" }
+        return String(cString: avcodec_get_name(par.codec_id))
+    }
+
+    /// `stpp` as libavformat stores a four-character code (first character in the low byte).
+    static let stppTag: UInt32 = UInt32(UInt8(ascii: "s")) | UInt32(UInt8(ascii: "t")) << 8
+        | UInt32(UInt8(ascii: "p")) << 16 | UInt32(UInt8(ascii: "p")) << 24
+
     /// Codec parameters of every stream.
     public var streamParameters: [StreamParameters] {
         (0..<streamCount).map { i in
@@ -112,7 +124,7 @@ extension InputFile {
             let lang = av_dict_get(st.pointee.metadata, "language", nil, 0).flatMap { $0.pointee.value }
                 .map { String(cString: $0).lowercased() }
             var parameters = StreamParameters(
-                index: i, kind: kind, codec: String(cString: avcodec_get_name(par.codec_id)), profile: Int(par.profile),
+                index: i, kind: kind, codec: Self.codecName(par), profile: Int(par.profile),
                 bitRate: Int(par.bit_rate), extradata: extradata(ofStream: i), width: Int(par.width), height: Int(par.height),
                 sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels), timeBase: timeBase(ofStream: i),
                 duration: st.pointee.duration == cffmpeg_nopts() ? 0 : max(0, st.pointee.duration),

@@ -11,7 +11,7 @@ extension InputFile {
         for i in 0..<streamCount {
             let st = stream(i)
             guard let par = st.pointee.codecpar?.pointee else { continue }
-            let codec = String(cString: avcodec_get_name(par.codec_id))
+            let codec = Self.codecName(par)
             let duration = seconds(st.pointee.duration, st.pointee.time_base)
             switch par.codec_type {
             case AVMEDIA_TYPE_VIDEO:
@@ -27,7 +27,9 @@ extension InputFile {
                     channelLayout: description.isEmpty ? "\(par.ch_layout.nb_channels) channels" : description,
                     language: language(st), duration: duration))
             default:
-                let type = av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"
+                // A TTML track the demuxer left as data (see codecName) is a subtitle stream.
+                let type = codec == "ttml" ? "subtitle"
+                    : av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"
                 others.append(OtherStreamInfo(index: i, type: type, codec: codec))
             }
         }

@@ -53,11 +53,12 @@ import Testing
             Tom &amp; &lt;Jerry&gt; "quoted" 'x'
             <i>it</i> <b>b</b>
 
+
             """)
         let back = try CaptionFile.parse(seg, format: .webvtt, file: "seg")
         #expect(back.cues == [Self.cues[0]])
         let empty = WebVTTWriter.segment(cues: Self.cues, start: 40_000_000, duration: 10_000_000)
-        #expect(String(decoding: empty, as: UTF8.self) == "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n")
+        #expect(String(decoding: empty, as: UTF8.self) == "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n")
     }
 
     @Test func fuzzEntryFindsNothingInGoodFiles() {
