@@ -113,7 +113,9 @@ public struct PerTitleDecision: Sendable, Equatable, Codable {
 ///   bits per second scaled to the rung's area, rounded up to 1 kb/s, at least ``PerTitleSettings/minimumBitrate``.
 /// - A rung whose estimate reaches ``PerTitleSettings/nearCeiling`` of its profile bitrate keeps the
 ///   profile's settings exactly (hard content gets the fixed ladder). Otherwise it is encoded capped-CRF: CRF
-///   at the target, bitrate = the estimate, maxrate and bufsize keeping the profile rung's ratios to its bitrate.
+///   at the target, bitrate = the estimate, maxrate keeping the profile rung's maxrate/bitrate ratio but never
+///   above the profile rung's (average) bitrate, so the rung never averages more than the fixed one; bufsize
+///   keeps the profile's bufsize/maxrate ratio.
 /// - A capped-CRF rung less than ``PerTitleSettings/mergeRatio`` below the rung kept above it is merged into
 ///   it (left out): a player would gain nothing by switching to it. Rungs at the ceiling are never merged.
 /// - Planned bitrates stay unique (a collision steps the lower one down by 1 kb/s).
@@ -178,7 +180,9 @@ public enum PerTitlePlanner {
             while used.contains(bitrate) { bitrate -= 1000 }
             used.insert(bitrate)
             var e = ceiling
-            let maxrate = min(ceiling.maxrate, Int((Double(bitrate) * Double(ceiling.maxrate) / Double(ceiling.bitrate)).rounded()))
+            // The VBV cap keeps the profile rung's peak ratio around the estimate, but never rises above the
+            // ceiling's average: an underestimate then cannot make a capped-CRF rung cost more than the fixed one.
+            let maxrate = min(ceiling.bitrate, Int((Double(bitrate) * Double(ceiling.maxrate) / Double(ceiling.bitrate)).rounded()))
             let bufsize = Int((Double(maxrate) * Double(ceiling.bufsize) / Double(ceiling.maxrate)).rounded())
             (e.bitrate, e.maxrate, e.bufsize, e.crf) = (bitrate, maxrate, bufsize, settings.crf)
             kept.append(VideoRung(name: rung.name, width: rung.width, height: rung.height, encoding: e))

@@ -55,13 +55,29 @@ struct PerTitleTests {
             #expect(r.encoding.bitrate <= ceiling.bitrate && r.encoding.maxrate <= ceiling.maxrate)
             if r.encoding.crf != nil {
                 #expect(r.encoding.crf == 21)
-                #expect(r.encoding.maxrate == min(ceiling.maxrate, r.encoding.bitrate * 3 / 2))
+                // Capped at the ceiling's average, so the rung can never cost more than the fixed ladder's.
+                #expect(r.encoding.maxrate == min(ceiling.bitrate, r.encoding.bitrate * 3 / 2))
+                #expect(r.encoding.bufsize == r.encoding.maxrate * 4 / 3)
             } else {
                 #expect(r.encoding == ceiling)
             }
         }
         #expect(Set(kept.map(\.encoding.bitrate)).count == kept.count)
         #expect(decision.plannedShareOfFixed <= 1)
+    }
+
+    /// An estimate between 2/3 and `near_ceiling` of the profile's bitrate: 1.5x the estimate would allow peaks
+    /// above the ceiling's average, so the cap is the ceiling's average (an underestimated rung produced 3043k
+    /// against a 3000k ceiling in the bench before this rule).
+    @Test func capNeverAboveTheCeilingAverage() throws {
+        // Exponent 1: 720p = 2.78x the 432p probe. 800k at 432p gives 720p ~2223k, 0.74 of its 3000k ceiling.
+        let (plan, decision) = PerTitlePlanner.apply(Self.fixedPlan(), measurement: Self.measured(200, 800),
+                                                     settings: PerTitleSettings())
+        let row = try #require(decision.rungs.first { $0.name == "720p" })
+        #expect(row.mode == .cappedCRF && Double(row.estimate) > 2.0 / 3 * 3_000_000, "\(row)")
+        let rung = try #require(plan.video?.rungs.first { $0.name == "720p" })
+        #expect(rung.encoding.maxrate == 3_000_000 && row.maxrate == 3_000_000)
+        #expect(rung.encoding.bufsize == 4_000_000)
     }
 
     @Test func exponentIsFittedAndClamped() {
