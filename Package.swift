@@ -116,7 +116,7 @@ let package = Package(
                                                         "Publish", "Captions", "Protection"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [
-            "Origin", "ISOBMFF", "SmoothManifest", "SmoothPack", "Publish", "TestSupport",
+            "Origin", "ISOBMFF", "Planning", "SmoothManifest", "SmoothPack", "Publish", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import InMemoryLogging
 import Logging
+import Planning
 import ServiceLifecycle
 import SmoothManifest
 import SmoothPack
@@ -12,7 +13,9 @@ import Testing
 @testable import Origin
 
 /// Presentations encoded once per test run from every clip in `testmedia/` with the `fast` profile, through
-/// the `SmoothPack` library (no prebuilt binary needed).
+/// the `SmoothPack` library (no prebuilt binary needed), plus one per-title ladder of an easy generated clip
+/// (every `testmedia/` clip is hard enough to keep the fixed ladder), so every player test also plays a
+/// capped-CRF ladder whose manifests declare the bitrates produced.
 enum Fixture {
     struct Encoded: Sendable {
         /// The `--out` folder: `<stem>/<version>/…` plus the policy files.
@@ -28,6 +31,17 @@ enum Fixture {
             let source = URL(fileURLWithPath: TestPaths.testMedia(name))
             out.append(try await packager.encode(source: source, into: root))
         }
+        let easy = root.deletingLastPathComponent().appendingPathComponent("\(root.lastPathComponent)-easy.mp4")
+        let made = try External.run([
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", "smptehdbars=size=640x360:rate=25:duration=5",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5",
+            "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", easy.path,
+        ])
+        guard made.status == 0 else { throw ExternalToolError(message: "ffmpeg: \(made.stderr)") }
+        var options = PackagerOptions()
+        options.ladder = .perTitle
+        out.append(try await Packager(profile: .named("fast"), options: options).encode(source: easy, into: root))
         return Encoded(root: root, presentations: out)
     }
 
