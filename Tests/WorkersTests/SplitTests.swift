@@ -110,6 +110,14 @@ struct SplitTests {
         killed.signal(SIGKILL)
         _ = await killed.wait()
         let killedToken = killed.events.last { $0.job == chunk.id && $0.event == .claimed }?.token
+        // Until that chunk is encoded again, the split waits; `queue status` shows it with the parts left.
+        let status = try smoothpack(["queue", "status", "--queue", pg.url])
+        #expect(status.status == 0 && status.stdout.contains("#\(split) split ") && status.stdout.contains("waiting for"),
+                "\(status.stdout)")
+        let json = try smoothpack(["queue", "status", "--queue", pg.url, "--json"])
+        let waiting = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["waiting"]
+        let entry = (waiting as? [[String: Any]])?.first { ($0["id"] as? Int).map(Int64.init) == split }
+        #expect((entry?["pendingParts"] as? Int ?? 0) >= 1 && entry?["kind"] as? String == "join", "\(json.stdout)")
         workers.append(try WorkerProcess(name: "s4", queue: pg.url, endpoint: endpoint, scratch: scratch))
 
         try await eventually("both encodes done", timeout: 1500) {
