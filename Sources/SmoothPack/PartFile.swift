@@ -64,70 +64,97 @@ enum PartFile {
         }
     }
 
-    /// Reads a part file: its configuration, then its samples one at a time.
+    /// Reads a part file: its configuration, then its samples one at a time (through a 1 MiB buffer).
     final class Reader {
         let path: String
         let config: CodecConfig
-        private let handle: FileHandle
+        private let input: BufferedInput
         private var done = false
         private(set) var count: UInt64 = 0
 
         init(path: String) throws {
             self.path = path
-            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            guard try Self.read(handle, PartFile.magic.count) == PartFile.magic else {
-                throw Self.bad(path, "not a smoothpack part file")
+            let input = try BufferedInput(path: path)
+            self.input = input
+            guard try input.read(PartFile.magic.count) == PartFile.magic else { throw input.bad("not a smoothpack part file") }
+            let length = Int(try input.integer(UInt32.self))
+            guard length <= 1 << 16 else { throw input.bad("codec configuration of \(length) bytes") }
+            let json = try input.read(length)
+            guard let config = try? JSONDecoder().decode(CodecConfig.self, from: Data(json)) else {
+                throw input.bad("unreadable codec configuration")
             }
-            let length = Int(try Self.integer(handle, UInt32.self, path))
-            guard length <= 1 << 16 else { throw Self.bad(path, "codec configuration of \(length) bytes") }
-            do {
-                config = try JSONDecoder().decode(CodecConfig.self, from: Data(try Self.read(handle, length)))
-            } catch let e as PipelineError {
-                throw e
-            } catch {
-                throw Self.bad(path, "unreadable codec configuration")
-            }
+            self.config = config
         }
-
-        deinit { try? handle.close() }
 
         /// The next sample, or nil after the end record (then the file must end).
         func next() throws -> EncodedSample? {
             if done { return nil }
-            let kind = try Self.read(handle, 1)
-            if kind == [0xFF] {
-                let declared = try Self.integer(handle, UInt64.self, path)
-                guard declared == count else { throw Self.bad(path, "end record says \(declared) samples, read \(count)") }
-                guard try handle.read(upToCount: 1)?.isEmpty ?? true else { throw Self.bad(path, "bytes after the end record") }
+            let kind = try input.read(1)[0]
+            if kind == 0xFF {
+                let declared = try input.integer(UInt64.self)
+                guard declared == count else { throw input.bad("end record says \(declared) samples, read \(count)") }
+                guard try !input.fill(1) else { throw input.bad("bytes after the end record") }
                 done = true
                 return nil
             }
-            guard kind == [1] else { throw Self.bad(path, "unknown record \(kind)") }
-            let sync = try Self.read(handle, 1)[0] == 1
-            let dts = Int64(bitPattern: try Self.integer(handle, UInt64.self, path))
-            let pts = Int64(bitPattern: try Self.integer(handle, UInt64.self, path))
-            let duration = Int64(bitPattern: try Self.integer(handle, UInt64.self, path))
-            let size = Int(try Self.integer(handle, UInt32.self, path))
-            guard size <= PartFile.maxSampleSize else { throw Self.bad(path, "sample of \(size) bytes") }
+            guard kind == 1 else { throw input.bad("unknown record \(kind)") }
+            let sync = try input.read(1)[0] == 1
+            let dts = Int64(bitPattern: try input.integer(UInt64.self))
+            let pts = Int64(bitPattern: try input.integer(UInt64.self))
+            let duration = Int64(bitPattern: try input.integer(UInt64.self))
+            let size = Int(try input.integer(UInt32.self))
+            guard size <= PartFile.maxSampleSize else { throw input.bad("sample of \(size) bytes") }
             count += 1
-            return EncodedSample(data: try Self.read(handle, size), decodeTime: dts, presentationTime: pts,
-                                 duration: duration, isSync: sync)
+            return EncodedSample(data: try input.read(size), decodeTime: dts, presentationTime: pts, duration: duration,
+                                 isSync: sync)
+        }
+    }
+
+    /// A file read front to back through a buffer of 1 MiB (or one record, when larger).
+    private final class BufferedInput {
+        let path: String
+        private let handle: FileHandle
+        private var buffer: [UInt8] = []
+        private var position = 0
+
+        init(path: String) throws {
+            self.path = path
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         }
 
-        private static func read(_ handle: FileHandle, _ n: Int) throws -> [UInt8] {
-            if n == 0 { return [] }
-            let data = try handle.read(upToCount: n) ?? Data()
-            guard data.count == n else { throw PipelineError(source: "part file", stage: .package, message: "truncated") }
-            return Array(data)
+        deinit { try? handle.close() }
+
+        /// Whether `n` bytes are buffered, after refilling from the file as needed.
+        func fill(_ n: Int) throws -> Bool {
+            while buffer.count - position < n {
+                if position > 0 {
+                    buffer.removeFirst(position)
+                    position = 0
+                }
+                guard let more = try handle.read(upToCount: max(1 << 20, n - buffer.count)), !more.isEmpty else {
+                    return false
+                }
+                buffer += more
+            }
+            return true
         }
 
-        private static func integer<T: FixedWidthInteger & UnsignedInteger>(_ handle: FileHandle, _: T.Type,
-                                                                             _ path: String) throws -> T {
-            let bytes = try read(handle, MemoryLayout<T>.size)
-            return bytes.reduce(T(0)) { $0 << 8 | T($1) }
+        func read(_ n: Int) throws -> [UInt8] {
+            guard try fill(n) else { throw bad("truncated") }
+            defer { position += n }
+            return Array(buffer[position..<(position + n)])
         }
 
-        private static func bad(_ path: String, _ why: String) -> PipelineError {
+        func integer<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws -> T {
+            let size = MemoryLayout<T>.size
+            guard try fill(size) else { throw bad("truncated") }
+            var value = T(0)
+            for i in position..<(position + size) { value = value << 8 | T(buffer[i]) }
+            position += size
+            return value
+        }
+
+        func bad(_ why: String) -> PipelineError {
             PipelineError(source: path, stage: .package, message: "part file: \(why)")
         }
     }

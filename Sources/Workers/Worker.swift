@@ -418,15 +418,22 @@ public final class Worker: Service, Sendable {
         let parts = folder.appendingPathComponent("parts", isDirectory: true)
         try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
         let client = clients.client(bucket: destination.bucket)
-        for object in objects {
-            guard let info = try await client.headObject(object.key), info.size == object.size else {
-                throw WorkersError(.source, "join \(job.id): part object \(object.key) is missing or has another size")
+        // Four downloads at a time (each one piece in memory); any failure fails the join.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, object) in objects.enumerated() {
+                if i >= 4 { try await group.next() }
+                group.addTask {
+                    guard let info = try await client.headObject(object.key), info.size == object.size else {
+                        throw WorkersError(.source, "join \(job.id): part object \(object.key) is missing or has another size")
+                    }
+                    let digest = try await client.download(info, to: parts.appendingPathComponent(object.file),
+                                                           isCancelled: { Task.isCancelled })
+                    guard Digests.hex(digest) == object.sha256 else {
+                        throw WorkersError(.source, "join \(job.id): part object \(object.key) does not match its SHA-256")
+                    }
+                }
             }
-            let digest = try await client.download(info, to: parts.appendingPathComponent(object.file),
-                                                   isCancelled: { Task.isCancelled })
-            guard Digests.hex(digest) == object.sha256 else {
-                throw WorkersError(.source, "join \(job.id): part object \(object.key) does not match its SHA-256")
-            }
+            try await group.waitForAll()
         }
         setPhase("joining")
         let out = folder.appendingPathComponent("out", isDirectory: true)
