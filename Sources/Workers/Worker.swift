@@ -396,6 +396,14 @@ public final class Worker: Service, Sendable {
                       folder: URL, setPhase: @escaping @Sendable (String) -> Void,
                       onEvent: @escaping @Sendable (PackagerEvent) -> Void) async throws -> String {
         let split = try Self.splitPlan(job)
+        let client = clients.client(bucket: destination.bucket)
+        let workPrefix = Self.workPrefix(destination, join: job.id)
+        // Published already (an earlier run of this join whose outcome was lost after it removed the parts): done.
+        let ism = destination.key("\(split.stem)/\(split.version)/\(split.stem).ism")
+        if try await client.headObject(ism) != nil {
+            await Self.removeAll(under: workPrefix, client: client)
+            return "s3://\(destination.bucket)/\(ism)/Manifest"
+        }
         setPhase("fetching parts")
         let results = try await queue.db.retrying(until: ContinuousClock.now + configuration.lease) { _ in
             try await self.queue.partResults(of: job.id)
@@ -417,7 +425,6 @@ public final class Worker: Service, Sendable {
         defer { reserved.withLock { $0 -= need } }
         let parts = folder.appendingPathComponent("parts", isDirectory: true)
         try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
-        let client = clients.client(bucket: destination.bucket)
         // Four downloads at a time (each one piece in memory); any failure fails the join.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, object) in objects.enumerated() {
@@ -444,14 +451,18 @@ public final class Worker: Service, Sendable {
                                          setPhase: setPhase)
         // The work prefix (every attempt's uploads, stale ones too) is not needed any more; a failure here
         // leaves garbage, never a wrong presentation.
-        let prefix = Self.workPrefix(destination, join: job.id)
+        await Self.removeAll(under: workPrefix, client: client)
+        return playback
+    }
+
+    /// Deletes every object under `prefix` (best effort).
+    static func removeAll(under prefix: String, client: S3Client) async {
         var continuation: String?
         repeat {
-            guard let page = try? await client.listObjects(prefix: prefix, continuation: continuation) else { break }
+            guard let page = try? await client.listObjects(prefix: prefix, continuation: continuation) else { return }
             for object in page.objects { _ = try? await client.send("DELETE", key: object.key) }
             continuation = page.next
         } while continuation != nil
-        return playback
     }
 
     /// `<destination prefix>/.smoothpack-work/job-<join id>/`: where a split encode's parts wait for their join.
