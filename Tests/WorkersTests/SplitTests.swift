@@ -268,6 +268,85 @@ struct SplitTests {
         #expect(await worker.stop() == 0)
     }
 
+    /// The job graph in SQL alone (no workers): a split turns the job into a waiting join with its parts; the
+    /// last part done queues the join; a part that fails for good fails the join with its reason and cancels
+    /// the queued parts; `retry` starts the split again; `cancel` takes the parts with it; a stale part (its
+    /// lease reclaimed) counts nothing off.
+    @Test func jobGraphCountsPartsAndPropagatesFailure() async throws {
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        let q = try await pg.queue()
+        do { try await jobGraph(q) } catch {
+            await q.close()
+            throw error
+        }
+        await q.close()
+    }
+
+    func jobGraph(_ q: JobQueue) async throws {
+        func request(_ fp: String) -> JobRequest {
+            JobRequest(source: "s3://in/\(fp).mp4", fingerprint: fp, sourceSize: 10, profile: "fast",
+                       destination: "s3://out/vod", maxAttempts: 2, chunkSeconds: 30)
+        }
+        // The chunk length is part of the identity.
+        let a = try await q.add(request("a"))
+        var whole = request("a")
+        whole.chunkSeconds = 0
+        #expect(try await q.add(whole).id != a.id)
+        #expect(try await q.add(request("a")).id == a.id)
+        _ = try await q.cancel([try await q.add(whole).id])
+
+        let job = try #require(try await q.claim(worker: "t", lease: .seconds(30)))
+        #expect(job.id == a.id && job.kind == .encode && job.chunkSeconds == 30)
+        #expect(try await q.split(job, plan: "{}", chunks: 2, audio: true))
+        #expect(try await !q.split(job, plan: "{}", chunks: 2, audio: true), "a split happens once")
+        var status = try await q.status()
+        #expect(status.waiting.map(\.id) == [a.id] && status.waiting.first?.pendingParts == 3)
+        #expect(status.counts["queued"] == 3)
+
+        // Two parts done: the join still waits; a stale holder of the third counts nothing.
+        var parts: [ClaimedJob] = []
+        for _ in 0..<3 { parts.append(try #require(try await q.claim(worker: "p", lease: .seconds(30)))) }
+        #expect(Set(parts.map(\.kind)) == [.chunk, .audio] && parts.allSatisfy { $0.parentID == a.id && $0.split == "{}" })
+        #expect(try await q.completePart(parts[0], result: "{\"objects\":[],\"encodeSeconds\":1}"))
+        #expect(try await q.completePart(parts[1], result: "{\"objects\":[],\"encodeSeconds\":1}"))
+        var stale = parts[2]
+        stale.token -= 1
+        #expect(try await !q.completePart(stale, result: "{}"))
+        #expect(try await q.job(a.id)?.state == .waiting)
+        #expect(try await q.completePart(parts[2], result: "{\"objects\":[],\"encodeSeconds\":1}"))
+        let join = try #require(try await q.claim(worker: "j", lease: .seconds(30)))
+        #expect(join.id == a.id && join.kind == .join && join.split == "{}")
+        #expect(try await q.partResults(of: a.id).count == 3)
+        #expect(try await q.complete(join, result: "s3://out/vod/a/v/a.ism/Manifest"))
+
+        // A part that fails its last attempt fails the join with its reason; the queued part is cancelled.
+        let b = try await q.add(request("b"))
+        let bJob = try #require(try await q.claim(worker: "t", lease: .seconds(30)))
+        #expect(bJob.id == b.id)
+        #expect(try await q.split(bJob, plan: "{}", chunks: 2, audio: false))
+        for attempt in 1...2 {
+            let part = try #require(try await q.claim(worker: "p", lease: .seconds(30)))
+            #expect(part.kind == .chunk && part.part == 0 && part.attempt == attempt)
+            _ = try await q.fail(part, reason: "chunk broke", retryDelay: .zero)
+        }
+        let failed = try #require(try await q.job(b.id))
+        #expect(failed.state == .failed && (failed.error ?? "").contains("chunk 0: chunk broke"), "\(failed)")
+        #expect(try await q.jobs().filter { $0.parentID == b.id }.map(\.state).sorted { $0.rawValue < $1.rawValue }
+                == [.cancelled, .failed])
+
+        // Retry starts the split again from the source; cancel takes the parts with it.
+        #expect(try await q.retry([b.id]) == [b.id])
+        #expect(try await q.jobs().filter { $0.parentID == b.id }.isEmpty)
+        let again = try #require(try await q.claim(worker: "t", lease: .seconds(30)))
+        #expect(again.id == b.id && again.kind == .encode)
+        #expect(try await q.split(again, plan: "{}", chunks: 3, audio: true))
+        #expect(try await q.cancel([b.id]) == [b.id])
+        #expect(try await q.jobs().filter { $0.parentID == b.id }.allSatisfy { $0.state == .cancelled })
+        status = try await q.status()
+        #expect(status.waiting.isEmpty && status.counts["queued"] == 0)
+    }
+
     // MARK: helpers
 
     /// Downloads every object of the presentation folder of `playback` into `folder/<version>/`.
