@@ -156,6 +156,21 @@ struct SplitTests {
         let work = try await client.listObjects(prefix: "\(prefix)/out/.smoothpack-work/")
         #expect(work.objects.isEmpty, "left in the work prefix: \(work.objects.map(\.key))")
 
+        // A join whose outcome was lost after it published (and removed the parts) runs again: it finds the
+        // version published and is done with the same result, without the parts.
+        let requeue = try External.run(["psql", pg.url, "-qc",
+                                        "UPDATE smoothpack_jobs SET state = 'queued', result = NULL WHERE id = \(split)"])
+        #expect(requeue.status == 0, "\(requeue.stderr)")
+        let again = try WorkerProcess(name: "s5", queue: pg.url, endpoint: endpoint, scratch: scratch)
+        try await eventually("the join done again", timeout: 600) {
+            let join = try await q.job(split)
+            if join?.state == .failed { throw FixtureError(message: "the join failed: \(join?.error ?? "?")") }
+            return join?.state == .done
+        }
+        #expect(await again.stop() == 0)
+        #expect(try await q.job(split)?.result == splitResult)
+        #expect(!again.events.contains { $0.phase == "fetching parts" })
+
         // Same files (the upload manifest's objects, published in its order), same manifests' fragment times, same
         // frames and IDRs; both decode cleanly.
         let files = try FileManager.default.contentsOfDirectory(atPath: a.path).sorted()
