@@ -260,7 +260,15 @@ public final class Worker: Service, Sendable {
                     try await self.queue.fail(job, reason: reason, retryDelay: self.configuration.retryDelay)
                 }
                 switch state {
-                case .failed?: emit(WorkerEvent(worker: id, event: .failed, job: job, error: reason, seconds: seconds))
+                case .failed?:
+                    emit(WorkerEvent(worker: id, event: .failed, job: job, error: reason, seconds: seconds))
+                    // A split that failed for good (its join, or a part and with it the join) keeps nothing in the
+                    // work prefix; `queue retry` encodes the parts again.
+                    if job.kind != .encode, let clients, let destination = try? S3Location(parsing: job.destination) {
+                        let join = job.parentID ?? job.id
+                        await Self.removeAll(under: Self.workPrefix(destination, join: join),
+                                             client: clients.client(bucket: destination.bucket))
+                    }
                 case nil: emit(WorkerEvent(worker: id, event: .leaseLost, job: job, error: reason, seconds: seconds))
                 default: emit(WorkerEvent(worker: id, event: .retry, job: job, error: reason, seconds: seconds))
                 }
