@@ -112,7 +112,7 @@ let package = Package(
                                                          .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport", "Transcode",
+        .testTarget(name: "SmoothPackTests", dependencies: ["SmoothPack", "ISOBMFF", "SmoothManifest", "Planning", "TestSupport", "Transcode", "MediaCore",
                                                         "Publish", "Captions", "Protection"],
                     swiftSettings: strict),
         .testTarget(name: "OriginTests", dependencies: [

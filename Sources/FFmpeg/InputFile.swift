@@ -67,6 +67,14 @@ public final class InputFile {
         return true
     }
 
+    /// Moves the read position to the key frame of stream `index` at or before `timestamp` (in that stream's
+    /// time base). Call before the first read: decoders that already saw packets would need flushing.
+    /// C: `av_seek_frame` with `AVSEEK_FLAG_BACKWARD`.
+    public func seek(stream index: Int, to timestamp: Int64) throws(FFmpegError) {
+        let r = av_seek_frame(context, Int32(index), timestamp, AVSEEK_FLAG_BACKWARD)
+        if r < 0 { throw FFmpegError(code: r, function: "av_seek_frame", path: path) }
+    }
+
     /// Codec extradata of stream `index` (avcC or Annex-B for H.264, AudioSpecificConfig for AAC).
     public func extradata(ofStream index: Int) -> [UInt8] {
         let par = stream(index).pointee.codecpar!

@@ -53,6 +53,23 @@ public enum H264 {
         return (out, idr)
     }
 
+    /// A 4-byte length-prefixed access unit without its SEI NAL units (x264 writes its version and settings
+    /// in an SEI of the first frame it encodes only; a split encode drops it from every chunk but the first, so
+    /// the joined stream carries it once, as a whole encode does). Returns the input when it is malformed.
+    public static func removingSEI(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(data.count)
+        var i = 0
+        while i < data.count {
+            guard i + 4 <= data.count else { return data }
+            let length = Int(data[i]) << 24 | Int(data[i + 1]) << 16 | Int(data[i + 2]) << 8 | Int(data[i + 3])
+            guard length > 0, i + 4 + length <= data.count else { return data }
+            if data[i + 4] & 0x1F != NALType.sei.rawValue { out.append(contentsOf: data[i..<(i + 4 + length)]) }
+            i += 4 + length
+        }
+        return out
+    }
+
     /// Converts length-prefixed NAL units with `lengthSize`-byte lengths to 4-byte lengths, dropping
     /// AUD/SPS/PPS. Returns nil when a length runs past the end (a corrupt sample).
     public static func normalisedLengthPrefixed(_ bytes: UnsafeRawBufferPointer, lengthSize: Int)

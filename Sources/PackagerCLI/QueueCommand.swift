@@ -121,6 +121,12 @@ struct QueueAdd: AsyncParsableCommand {
     @Option(help: "Runs before the job is marked failed.")
     var attempts = 3
 
+    @Option(help: ArgumentHelp("Split a source longer than about twice this many seconds into chunks of about this "
+                               + "length, encoded by any worker and joined (0: never split). Default: the profile's "
+                               + "chunk_seconds (120). Part of the job's identity and of the presentation's version.",
+                               valueName: "seconds"))
+    var chunkSeconds: Double?
+
     @Flag(help: "One JSON object per line: {\"id\",\"created\",\"source\",\"state\"} or {\"source\",\"error\"}.")
     var json = false
 
@@ -130,6 +136,9 @@ struct QueueAdd: AsyncParsableCommand {
         if sources.isEmpty { throw ValidationError("give at least one source") }
         do { _ = try S3Location(parsing: to) } catch { throw ValidationError(error.message) }
         guard (1...100).contains(attempts) else { throw ValidationError("--attempts must be 1...100") }
+        if let chunkSeconds, !(0...86400).contains(chunkSeconds) {
+            throw ValidationError("--chunk-seconds must be 0 (never split) to 86400")
+        }
     }
 
     func run() async throws {
@@ -145,7 +154,7 @@ struct QueueAdd: AsyncParsableCommand {
                 let (source, fingerprint, size) = try await SourceIdentity.describe(argument, clients: clients)
                 let r = try await queue.add(JobRequest(source: source, fingerprint: fingerprint, sourceSize: size,
                                                        profile: profile, destination: destination, priority: priority,
-                                                       maxAttempts: attempts))
+                                                       maxAttempts: attempts, chunkSeconds: chunkSeconds))
                 if json {
                     print(#"{"created":\#(r.created),"id":\#(r.id),"source":\#(jsonString(source)),"state":"\#(r.state.rawValue)"}"#)
                 } else {
@@ -196,7 +205,17 @@ struct QueueStatusCommand: AsyncParsableCommand {
         for j in status.running {
             let took = j.runningSeconds.map { String(format: "%.0f s", $0) } ?? "-"
             let percent = String(format: "%.0f%%", j.progress * 100)
-            print("  #\(j.id) \(j.source) on \(j.worker ?? "?"): \(j.phase ?? "-") \(percent), \(took), attempt \(j.attempts)/\(j.maxAttempts)")
+            let what: String
+            switch j.kind {
+            case .encode: what = ""
+            case .chunk: what = " chunk \(j.part ?? -1) of #\(j.parentID ?? -1)"
+            case .audio: what = " audio of #\(j.parentID ?? -1)"
+            case .join: what = " join"
+            }
+            print("  #\(j.id)\(what) \(j.source) on \(j.worker ?? "?"): \(j.phase ?? "-") \(percent), \(took), attempt \(j.attempts)/\(j.maxAttempts)")
+        }
+        for j in status.waiting {
+            print("  #\(j.id) split \(j.source): waiting for \(j.pendingParts) part\(j.pendingParts == 1 ? "" : "s")")
         }
         for j in status.failed {
             print("  #\(j.id) failed \(j.source): \(j.error ?? "?")")

@@ -30,6 +30,13 @@ public struct Profile: Sendable, Equatable, Codable {
     public var perTitle = PerTitleSettings()
     /// `quality`: measure PSNR/SSIM of every video rung while encoding (`quality.json`).
     public var measureQuality = false
+    /// `chunk_seconds`: queue workers split a source longer than about twice this into chunks of about this
+    /// length, encoded by any worker and joined (0: never split). Not in ``canonicalDescription``: a whole
+    /// encode's version does not depend on it; a split encode adds it to its version itself.
+    public var chunkSeconds: Double = Profile.defaultChunkSeconds
+
+    /// Two minutes: a 2-hour film becomes 60 chunk jobs, each a few minutes of work on a small machine.
+    public static let defaultChunkSeconds: Double = 120
 
     /// Creates a profile from resolved values (tests and programmatic profiles; no validation).
     public init(name: String, origin: String, summary: String? = nil, fragmentDuration: Rational,

@@ -54,7 +54,8 @@ private let reservedX264Params: [String: String] = [
 
 /// Keys of each mapping, in the order the README documents them.
 private enum Keys {
-    static let root = ["description", "fragment_duration", "video", "audio", "ladder", "per_title", "quality"]
+    static let root = ["description", "fragment_duration", "video", "audio", "ladder", "per_title", "quality",
+                       "chunk_seconds"]
     static let perTitle = ["crf", "merge_ratio", "near_ceiling", "minimum_bitrate", "samples", "sample_seconds"]
     static let rungDefaults = ["preset", "profile", "level", "bframes", "refs", "maxrate", "maxrate_factor",
                                "bufsize", "bufsize_factor", "x264_params"]
@@ -139,6 +140,14 @@ struct ProfileParser {
         var profile = Profile(name: name, origin: file, summary: summary, fragmentDuration: fragmentDuration,
                               video: video, audio: audio)
         try parseQualityKeys(top, into: &profile)
+        if let node = top["chunk_seconds"] {
+            let path = top.child("chunk_seconds")
+            let seconds = try decimal(node, path)
+            guard seconds.numerator >= 0, seconds <= Rational(86400, 1) else {
+                throw error(.invalidValue, path, node, "must be 0 (never split) to 86400 seconds, got \(scalarText(node))")
+            }
+            profile.chunkSeconds = seconds.doubleValue
+        }
         return profile
     }
 

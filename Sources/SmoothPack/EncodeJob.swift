@@ -102,19 +102,7 @@ struct EncodeJob {
             let source = self.source
             let emit = self.emit
             _ = try transcoder.run(sinks: { rendition in
-                let sink: MuxingSink
-                switch rendition {
-                case .video(_, let rung):
-                    let file = Naming.videoFile(stem, bitrate: rung.encoding.bitrate)
-                    sink = MuxingSink(path: work.appendingPathComponent(file).path,
-                                      trackID: 1, policy: .video(minimumDuration: 0),
-                                      protector: try ProtectedOutput.encryptor(options, video: true, version: version, file: file))
-                case .audio(_, let track):
-                    let file = Naming.audioFile(stem, trackName: track.trackName, bitrate: track.bitrate)
-                    sink = MuxingSink(path: work.appendingPathComponent(file).path,
-                                      trackID: 2, policy: .audio(framesPerFragment: track.framesPerFragment),
-                                      protector: try ProtectedOutput.encryptor(options, video: false, version: version, file: file))
-                }
+                let sink = try muxingSink(for: rendition, stem: stem, version: version, work: work)
                 sinks.append((rendition, sink))
                 return sink
             }, progress: { p in
@@ -127,6 +115,50 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .encode)
         }
 
+        let written = try writtenTracks(sinks, stem: stem, work: work)
+        let text: CaptionTracks.Written
+        do {
+            let grid = (written.first { $0.kind == .video } ?? written.first)?.index.fragments ?? []
+            text = try CaptionTracks.write(captions, grid: grid, stem: stem, work: work) { emit(.note(source: source, $0)) }
+        } catch {
+            throw PipelineError.wrap(error, source: path, stage: .package)
+        }
+        emit(.phase(source: source, .describing))
+        let extras = try ReportExtras(job: self, stem: stem, version: version, plan: plan, info: info, decision: decision,
+                                      written: written, measurements: transcoder.measurements, work: work)
+        if options.publishReport { try extras.write(to: work) }
+        var presentation = try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
+                                                              text: text,
+                                                              options: options, source: self.source, out: out,
+                                                              onCheck: { emit(.phase(source: source, .checking)) })
+        if !options.publishReport { try extras.write(to: work) }
+        presentation.quality = extras.quality
+        presentation.perTitle = decision
+        return presentation
+    }
+
+    /// The muxer of one rendition's file in `work` (name, track ID, fragmentation, encryption).
+    func muxingSink(for rendition: Rendition, stem: String, version: String, work: URL) throws -> MuxingSink {
+        switch rendition {
+        case .video(_, let rung):
+            let file = Naming.videoFile(stem, bitrate: rung.encoding.bitrate)
+            return MuxingSink(path: work.appendingPathComponent(file).path,
+                              trackID: 1, policy: .video(minimumDuration: 0),
+                              protector: try ProtectedOutput.encryptor(options, video: true, version: version, file: file))
+        case .audio(_, let track):
+            let file = Naming.audioFile(stem, trackName: track.trackName, bitrate: track.bitrate)
+            return MuxingSink(path: work.appendingPathComponent(file).path,
+                              trackID: 2, policy: .audio(framesPerFragment: track.framesPerFragment),
+                              protector: try ProtectedOutput.encryptor(options, video: false, version: version, file: file))
+        }
+    }
+
+    /// The media files `sinks` wrote, as the Describe stage takes them: a stream that decoded to nothing is
+    /// left out with a note when it is audio, and fails the source when it is video (or when nothing was
+    /// written at all); CRF rungs are renamed to their produced bitrate. Shared by the whole encode and the
+    /// join of a split one.
+    func writtenTracks(_ sinks: [(Rendition, MuxingSink)], stem: String, work: URL) throws -> [WrittenTrack] {
+        let path = source.path
         // A stream that decodes to nothing: an empty audio track is left out with a note; empty video,
         // or nothing at all, fails the source with that reason.
         let empty = sinks.filter { $0.1.sampleCount == 0 }
@@ -157,25 +189,7 @@ struct EncodeJob {
                                             language: track.language, width: nil, height: nil, index: index))
             }
         }
-        let text: CaptionTracks.Written
-        do {
-            let grid = (written.first { $0.kind == .video } ?? written.first)?.index.fragments ?? []
-            text = try CaptionTracks.write(captions, grid: grid, stem: stem, work: work) { emit(.note(source: source, $0)) }
-        } catch {
-            throw PipelineError.wrap(error, source: path, stage: .package)
-        }
-        emit(.phase(source: source, .describing))
-        let extras = try ReportExtras(job: self, stem: stem, version: version, plan: plan, info: info, decision: decision,
-                                      written: written, measurements: transcoder.measurements, work: work)
-        if options.publishReport { try extras.write(to: work) }
-        var presentation = try PresentationAssembler.describe(work: work, stem: stem, version: version, tracks: written,
-                                                              text: text,
-                                                              options: options, source: self.source, out: out,
-                                                              onCheck: { emit(.phase(source: source, .checking)) })
-        if !options.publishReport { try extras.write(to: work) }
-        presentation.quality = extras.quality
-        presentation.perTitle = decision
-        return presentation
+        return written
     }
 
     /// Why a probed source exceeds the configured limits, or nil.

@@ -14,9 +14,12 @@ enum PresentationVersion {
     /// The version of an encode: source bytes, resolved profile, manifest options, smoothpack's version, and
     /// each caption file's bytes, language and role (a changed or added caption file makes a new version), and
     /// the instruction sets libx264 uses on this machine (they change its bytes).
+    /// A split encode (chunks encoded apart and joined) adds its chunk length: its bytes differ from a whole
+    /// encode's, and from another chunking's; a whole encode's version is what it always was.
     static func compute(source: URL, profile: Profile, options: PackagerOptions,
-                        captions: [CaptionDiscovery.Found] = []) throws -> String {
+                        captions: [CaptionDiscovery.Found] = [], chunkSeconds: Double? = nil) throws -> String {
         var salt = "profile:\n\(profile.canonicalDescription)\nencoder: \(Encoder.machineDescription)"
+        if let chunkSeconds { salt += "\nchunk_seconds=\(chunkSeconds)" }
         for c in captions { salt += "\ncaption \(c.url.lastPathComponent) \(c.language.bcp47) \(c.role.rawValue)" }
         return try compute(sources: [source] + captions.map(\.url), salt: salt, options: options)
     }

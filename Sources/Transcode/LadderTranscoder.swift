@@ -20,6 +20,14 @@ public final class LadderTranscoder {
     public var thumbnailWidth = 192
     /// Quality and thumbnails of the last ``run(sinks:progress:)``.
     public private(set) var measurements = TranscodeMeasurements()
+    /// The presentation timeline's origin in source seconds, when it is known already (the parts of a split
+    /// encode use the value ``timelineOrigin()`` found for the whole source); nil finds it from the streams'
+    /// first timestamps.
+    public var origin: Double?
+    /// Encode only these output video frames (a chunk of a split encode): the input is read from the key
+    /// frame before them, and the frames before `start` are decoded and filtered but not encoded. Start on
+    /// the fragment grid so the chunk opens with an IDR. Nil: every frame.
+    public var frames: FrameSpan?
 
     public init(sourcePath: String, plan: LadderPlan) {
         self.sourcePath = sourcePath
@@ -50,7 +58,8 @@ public final class LadderTranscoder {
             for (i, rung) in video.rungs.enumerated() {
                 let rendition = Rendition.video(index: i, rung: rung)
                 workers.append(try RungWorker(rendition: rendition, rung: rung, video: video, sink: try makeSink(rendition),
-                                              depth: queueDepth, failure: failure, path: sourcePath))
+                                              depth: queueDepth, failure: failure, path: sourcePath,
+                                              firstFrame: frames?.start ?? 0))
                 try attachMeasurements(workers[i], rung: rung, video: video)
             }
         }
@@ -66,6 +75,13 @@ public final class LadderTranscoder {
                                                 path: sourcePath))
         }
         input.discardAll(except: Set(audioDecoders.keys).union(plan.video.map { [$0.sourceStreamIndex] } ?? []))
+        if let frames, frames.start > 0, let video = plan.video {
+            // A second before the chunk: the key frame found is early enough for the frame-rate filter (and a
+            // deinterlacer) to see the frames around the chunk's first one exactly as a whole encode does.
+            let seconds = (video.frameDuration * Rational(frames.start, 1)).doubleValue + (origin ?? 0) - 1
+            let timeBase = input.timeBase(ofStream: video.sourceStreamIndex)
+            try input.seek(stream: video.sourceStreamIndex, to: Int64((seconds / timeBase.doubleValue).rounded(.down)))
+        }
 
         let group = DispatchGroup()
         for worker in workers {
@@ -76,6 +92,8 @@ public final class LadderTranscoder {
             }
         }
         var demux = Demuxer(plan: plan, workers: workers, tracks: tracks, failure: failure)
+        demux.origin = origin
+        demux.frames = frames
         do {
             for track in tracks { try track.start() }
             try demux.run(input: input, videoDecoder: videoDecoder, audioDecoders: audioDecoders,
@@ -92,6 +110,39 @@ public final class LadderTranscoder {
         let outputs = workers.map(\.summary) + tracks.map(\.summary)
         return TranscodeSummary(outputs: outputs.compactMap { $0 }, decodedFrames: demux.decodedVideoFrames,
                                 elapsed: elapsed)
+    }
+}
+
+/// Output frames `start ..< end` of a transcode (nil `end`: to the end of the source).
+public struct FrameSpan: Sendable, Equatable, Codable {
+    public var start: Int64
+    public var end: Int64?
+
+    public init(start: Int64, end: Int64?) {
+        self.start = start
+        self.end = end
+    }
+}
+
+extension LadderTranscoder {
+    /// The origin a whole transcode of the source places its timeline at (seconds of source time): the
+    /// earliest first timestamp of the streams the plan uses, found by decoding the first frames exactly as
+    /// ``run(sinks:progress:)`` does. The parts of a split encode all use it, so their times agree.
+    public func timelineOrigin() throws -> Double {
+        let input: InputFile
+        do { input = try InputFile(path: sourcePath) } catch { throw error.about(sourcePath) }
+        var videoDecoder: Decoder?
+        if let video = plan.video { videoDecoder = try Decoder(input: input, streamIndex: video.sourceStreamIndex) }
+        var audioDecoders: [Int: Decoder] = [:]
+        for track in plan.audio where audioDecoders[track.sourceStreamIndex] == nil {
+            audioDecoders[track.sourceStreamIndex] = try Decoder(input: input, streamIndex: track.sourceStreamIndex)
+        }
+        input.discardAll(except: Set(audioDecoders.keys).union(plan.video.map { [$0.sourceStreamIndex] } ?? []))
+        var demux = Demuxer(plan: plan, workers: [], tracks: [], failure: FirstError())
+        demux.originOnly = true
+        try demux.run(input: input, videoDecoder: videoDecoder, audioDecoders: audioDecoders, duration: nil,
+                      started: Date(), isCancelled: isCancelled, progress: { _ in })
+        return demux.origin ?? 0
     }
 }
 
@@ -118,6 +169,11 @@ private struct Demuxer {
     var pendingVideo = 0
     var timeBases: [Int: Rational] = [:]
     var videoDecoder: Decoder?
+    /// Only the frames in this span are handed to the rungs; past its end, reading stops.
+    var frames: FrameSpan?
+    var pastEnd = false
+    /// Stop as soon as the origin is known, delivering nothing (``LadderTranscoder/timelineOrigin()``).
+    var originOnly = false
 
     init(plan: LadderPlan, workers: [RungWorker], tracks: [AudioTrackEncoder], failure: FirstError) {
         self.plan = plan
@@ -154,6 +210,7 @@ private struct Demuxer {
     }
 
     private mutating func deliver(_ frame: Frame, stream: Int) throws {
+        if originOnly || pastEnd { return }
         if stream == plan.video?.sourceStreamIndex, let decoder = videoDecoder {
             try videoFrame(frame, decoder: decoder)
         } else {
@@ -172,6 +229,7 @@ private struct Demuxer {
         var mediaTime = 0.0
         while try input.read(into: packet) {
             if failure.error != nil { return }
+            if pastEnd || (originOnly && origin != nil) { break }
             if isCancelled() { throw CancellationError() }
             let index = packet.streamIndex
             if index == videoIndex, let decoder = videoDecoder {
@@ -188,15 +246,20 @@ private struct Demuxer {
                 report(mediaTime, duration, started, progress)
             }
         }
-        // End of input: drain decoders, the filter, the converters and the audio encoders.
-        if let decoder = videoDecoder, let videoIndex {
+        if originOnly {
+            if origin == nil { try settleOrigin() }
+            return
+        }
+        // End of input: drain decoders, the filter, the converters and the audio encoders. A chunk that
+        // ended before the input did stops here: its last frame is followed by the next chunk's.
+        if let decoder = videoDecoder, let videoIndex, !pastEnd {
             try decode(nil, with: decoder, into: frame) { try self.received($0, stream: videoIndex) }
         }
         for (index, decoder) in audioDecoders.sorted(by: { $0.key < $1.key }) {
             try decode(nil, with: decoder, into: frame) { try self.received($0, stream: index) }
         }
         try settleOrigin()
-        if videoDecoder != nil {
+        if videoDecoder != nil && !pastEnd {
             if let filter, let end = lastVideoEnd {
                 try filter.close(at: end)
                 try pullFiltered(filter)
@@ -253,8 +316,13 @@ private struct Demuxer {
         while true {
             let out = try Frame()
             guard try filter.pull(into: out) == .output else { return }
-            let shared = try SharedFrame(taking: out, index: framesOut)
+            let index = framesOut
             framesOut += 1
+            if let frames {
+                if index < frames.start { continue }
+                if let end = frames.end, index >= end { pastEnd = true; return }
+            }
+            let shared = try SharedFrame(taking: out, index: index)
             for worker in workers where !worker.queue.put(shared) { return }
         }
     }

@@ -20,7 +20,9 @@ final class RungWorker: @unchecked Sendable {
     private let gop: Int64
     private let frameDuration: Rational
     let config: VideoCodecConfig
-    private var decodeIndex: Int64 = 0
+    /// Output frame index of the first frame this worker encodes (0, or a chunk's first frame).
+    private let firstFrame: Int64
+    private var decodeIndex: Int64
     private var firstPresentationIndex: Int64?
     private(set) var summary: TranscodeSummary.Output?
     /// Optional measurement (QualityMeter.swift), set before the thread starts and read after it ends.
@@ -28,8 +30,10 @@ final class RungWorker: @unchecked Sendable {
     var thumbnails: Thumbnailer?
 
     init(rendition: Rendition, rung: VideoRung, video: VideoPlan, sink: any RenditionSink, depth: Int,
-         failure: FirstError, path: String) throws {
+         failure: FirstError, path: String, firstFrame: Int64 = 0) throws {
         self.rendition = rendition
+        self.firstFrame = firstFrame
+        decodeIndex = firstFrame
         self.sink = sink
         self.failure = failure
         self.path = path
@@ -82,14 +86,17 @@ final class RungWorker: @unchecked Sendable {
 
     /// Packet k in decode order becomes a sample at decode time T(k); its presentation time is T(pts)
     /// shifted so the first sample's presentation equals its decode time (docs/format.md §1.5, option A).
+    /// A chunk starting at output frame F (closed GOPs, F on the grid) counts both from F, so its samples carry
+    /// the times the same frames have in a whole encode.
     private func emit(_ packet: Packet) throws {
         guard let pts = packet.pts else {
             throw TranscodeError(path: path, message: "libx264 packet without a timestamp (\(rendition.label))")
         }
         let shift = firstPresentationIndex ?? pts
         firstPresentationIndex = shift
-        let presentationIndex = pts - shift
-        let (data, hasIDR) = packet.withBytes { H264.lengthPrefixed(fromAnnexB: $0) }
+        let presentationIndex = pts - shift + firstFrame
+        var (data, hasIDR) = packet.withBytes { H264.lengthPrefixed(fromAnnexB: $0) }
+        if firstFrame > 0 && decodeIndex == firstFrame { data = H264.removingSEI(data) }
         let onGrid = presentationIndex % gop == 0
         if packet.isKey != onGrid || hasIDR != onGrid {
             throw TranscodeError(path: path, message: "\(rendition.label): key frame at frame \(presentationIndex) "

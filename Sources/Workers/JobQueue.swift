@@ -5,6 +5,14 @@ internal import PostgresNIO
 /// A job's state.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case queued, running, done, failed, cancelled
+    /// A split encode's join, waiting for its parts.
+    case waiting
+}
+
+/// What a job does. A source is queued as an `encode`; a worker that splits it (docs/chunks.md) turns it into a
+/// `join` that waits for its `chunk` jobs (the video ladder of one time range each) and its `audio` job.
+public enum JobKind: String, Sendable, Codable, CaseIterable {
+    case encode, chunk, audio, join
 }
 
 /// What to enqueue.
@@ -20,9 +28,13 @@ public struct JobRequest: Sendable, Equatable {
     public var destination: String
     public var priority: Int
     public var maxAttempts: Int
+    /// Split sources longer than about twice this into chunks of this many seconds (0: never); nil: the
+    /// profile's `chunk_seconds`. Part of the job's identity.
+    public var chunkSeconds: Double?
 
     public init(source: String, fingerprint: String, sourceSize: Int64, profile: String, destination: String,
-                priority: Int = 0, maxAttempts: Int = 3) {
+                priority: Int = 0, maxAttempts: Int = 3, chunkSeconds: Double? = nil) {
+        self.chunkSeconds = chunkSeconds
         self.source = source
         self.fingerprint = fingerprint
         self.sourceSize = sourceSize
@@ -44,6 +56,14 @@ public struct ClaimedJob: Sendable, Equatable {
     public var destination: String
     public var attempt: Int
     public var maxAttempts: Int
+    public var kind: JobKind = .encode
+    /// The join a part belongs to.
+    public var parentID: Int64? = nil
+    /// The chunk number of a `chunk` job.
+    public var part: Int? = nil
+    public var chunkSeconds: Double? = nil
+    /// The split plan (JSON) of a part or a join.
+    public var split: String? = nil
 }
 
 /// One row of `queue status`.
@@ -65,6 +85,13 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public var ageSeconds: Double
     public var error: String?
     public var result: String?
+    public var kind: JobKind = .encode
+    /// The join a part belongs to.
+    public var parentID: Int64? = nil
+    /// The chunk number of a `chunk` job.
+    public var part: Int? = nil
+    /// A waiting join: parts not done yet.
+    public var pendingParts: Int = 0
 }
 
 /// Counts by state plus the jobs worth showing (running, and recent failures).
@@ -73,6 +100,8 @@ public struct QueueStatus: Sendable, Codable, Equatable {
     public var counts: [String: Int]
     public var running: [JobSummary]
     public var failed: [JobSummary]
+    /// Split encodes waiting for their parts.
+    public var waiting: [JobSummary] = []
 }
 
 /// The outcome of an add.
@@ -127,10 +156,12 @@ public final class JobQueue: Sendable {
         try await wrap {
             let rows = try await db.rows("""
                 WITH inserted AS (
-                    INSERT INTO smoothpack_jobs (source, fingerprint, source_size, profile, destination, priority, max_attempts)
+                    INSERT INTO smoothpack_jobs (source, fingerprint, source_size, profile, destination, priority, max_attempts,
+                                                 chunk_seconds)
                     VALUES (\(r.source), \(r.fingerprint), \(r.sourceSize), \(r.profile), \(r.destination), \(r.priority),
-                            \(r.maxAttempts))
-                    ON CONFLICT (fingerprint, profile, destination) DO NOTHING
+                            \(r.maxAttempts), \(r.chunkSeconds)::float8)
+                    ON CONFLICT (fingerprint, profile, destination, (coalesce(chunk_seconds, -1))) WHERE parent_id IS NULL
+                    DO NOTHING
                     RETURNING id, state
                 ), notified AS (
                     SELECT pg_notify(\(Self.channel), 'added') FROM inserted
@@ -139,6 +170,7 @@ public final class JobQueue: Sendable {
                 UNION ALL
                 SELECT id, state, false FROM smoothpack_jobs
                 WHERE fingerprint = \(r.fingerprint) AND profile = \(r.profile) AND destination = \(r.destination)
+                  AND coalesce(chunk_seconds, -1) = coalesce(\(r.chunkSeconds)::float8, -1) AND parent_id IS NULL
                   AND NOT EXISTS (SELECT 1 FROM inserted)
                 """)
             // A concurrent add of the same job that had not committed when this statement's snapshot was taken:
@@ -149,29 +181,34 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Queues failed or cancelled jobs again with a fresh attempt count. Returns the ids it changed.
+    /// Queues failed or cancelled jobs again with a fresh attempt count. Returns the ids it changed. A split
+    /// encode starts again from its source (its parts are removed; the new ones encode the same bytes).
     public func retry(_ ids: [Int64]) async throws -> [Int64] {
         try await wrap {
             try await db.rows("""
                 WITH changed AS (
                     UPDATE smoothpack_jobs SET state = 'queued', attempts = 0, error = NULL, not_before = now(),
-                           worker = NULL, lease_until = NULL, phase = NULL, progress = 0, finished_at = NULL
-                    WHERE id = ANY(\(ids)) AND state IN ('failed', 'cancelled')
+                           worker = NULL, lease_until = NULL, phase = NULL, progress = 0, finished_at = NULL,
+                           kind = 'encode', split = NULL, pending_parts = 0
+                    WHERE id = ANY(\(ids)) AND state IN ('failed', 'cancelled') AND parent_id IS NULL
                     RETURNING id
+                ), removed AS (
+                    DELETE FROM smoothpack_jobs WHERE parent_id IN (SELECT id FROM changed)
                 )
                 SELECT id FROM changed
                 """).map { try $0.decode(Int64.self) }
         }.notifying(self, "retry")
     }
 
-    /// Cancels queued or running jobs (a running one stops at its next heartbeat and publishes nothing more).
+    /// Cancels queued, running or waiting jobs (a running one stops at its next heartbeat and publishes nothing
+    /// more); a split encode's parts are cancelled with it.
     public func cancel(_ ids: [Int64]) async throws -> [Int64] {
         try await wrap {
             try await db.rows("""
                 UPDATE smoothpack_jobs SET state = 'cancelled', lease_until = NULL, finished_at = now()
-                WHERE id = ANY(\(ids)) AND state IN ('queued', 'running')
+                WHERE (id = ANY(\(ids)) OR parent_id = ANY(\(ids))) AND state IN ('queued', 'running', 'waiting')
                 RETURNING id
-                """).map { try $0.decode(Int64.self) }
+                """).map { try $0.decode(Int64.self) }.filter { ids.contains($0) }
         }
     }
 
@@ -187,7 +224,7 @@ public final class JobQueue: Sendable {
             let columns = """
                 SELECT id, state, source, profile, destination, priority, attempts, max_attempts, worker, phase,
                        progress::float8, EXTRACT(EPOCH FROM (coalesce(finished_at, now()) - started_at))::float8,
-                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result
+                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result, kind, parent_id, part, pending_parts
                 FROM smoothpack_jobs
                 """
             let running = try await db.rows(PostgresQuery(unsafeSQL: columns + " WHERE state = 'running' ORDER BY started_at, id"))
@@ -195,7 +232,10 @@ public final class JobQueue: Sendable {
             let failed = try await db.rows(PostgresQuery(unsafeSQL: columns
                 + " WHERE state = 'failed' ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT \(max(0, failedLimit))"))
                 .map(Self.summary)
-            return QueueStatus(schemaVersion: Schema.current, counts: counts, running: running, failed: failed)
+            let waiting = try await db.rows(PostgresQuery(unsafeSQL: columns + " WHERE state = 'waiting' ORDER BY id"))
+                .map(Self.summary)
+            return QueueStatus(schemaVersion: Schema.current, counts: counts, running: running, failed: failed,
+                               waiting: waiting)
         }
     }
 
@@ -205,9 +245,16 @@ public final class JobQueue: Sendable {
             try await db.rows("""
                 SELECT id, state, source, profile, destination, priority, attempts, max_attempts, worker, phase,
                        progress::float8, EXTRACT(EPOCH FROM (coalesce(finished_at, now()) - started_at))::float8,
-                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result
+                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result, kind, parent_id, part, pending_parts
                 FROM smoothpack_jobs WHERE id = \(id)
                 """).first.map(Self.summary)
+        }
+    }
+
+    /// The fingerprint a job was queued with (tests: was the file complete when it was queued?).
+    func fingerprint(of id: Int64) async throws -> String? {
+        try await wrap {
+            try await db.rows("SELECT fingerprint FROM smoothpack_jobs WHERE id = \(id)").first?.decode(String.self)
         }
     }
 
@@ -217,7 +264,7 @@ public final class JobQueue: Sendable {
             try await db.rows("""
                 SELECT id, state, source, profile, destination, priority, attempts, max_attempts, worker, phase,
                        progress::float8, EXTRACT(EPOCH FROM (coalesce(finished_at, now()) - started_at))::float8,
-                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result
+                       EXTRACT(EPOCH FROM (now() - created_at))::float8, error, result, kind, parent_id, part, pending_parts
                 FROM smoothpack_jobs ORDER BY id
                 """).map(Self.summary)
         }
@@ -227,10 +274,16 @@ public final class JobQueue: Sendable {
         let (id, state, source, profile, destination, priority, attempts, maxAttempts, worker, phase, progress, running,
              age, error, result) = try row.decode((Int64, String, String, String, String, Int, Int, Int, String?, String?,
                                                    Double, Double?, Double, String?, String?).self)
+        let cells = Array(row)
+        let kind = try cells[15].decode(String.self)
+        let parent = try cells[16].decode(Int64?.self)
+        let part = try cells[17].decode(Int?.self)
+        let pending = try cells[18].decode(Int.self)
         return JobSummary(id: id, state: JobState(rawValue: state) ?? .queued, source: source, profile: profile,
                           destination: destination, priority: priority, attempts: attempts, maxAttempts: maxAttempts,
                           worker: worker, phase: phase, progress: progress, runningSeconds: running, ageSeconds: age,
-                          error: error, result: result)
+                          error: error, result: result, kind: JobKind(rawValue: kind) ?? .encode, parentID: parent,
+                          part: part, pendingParts: pending)
     }
 
     // MARK: workers
@@ -249,13 +302,109 @@ public final class JobQueue: Sendable {
                   ORDER BY priority DESC, created_at, id
                   FOR UPDATE SKIP LOCKED LIMIT 1) next
             WHERE j.id = next.id
-            RETURNING j.id, j.token, j.source, j.fingerprint, j.source_size, j.profile, j.destination, j.attempts, j.max_attempts
+            RETURNING j.id, j.token, j.source, j.fingerprint, j.source_size, j.profile, j.destination, j.attempts, j.max_attempts,
+                      j.kind, j.parent_id, j.part, j.chunk_seconds,
+                      coalesce(j.split, (SELECT p.split FROM smoothpack_jobs p WHERE p.id = j.parent_id))
             """)
         guard let row = rows.first else { return nil }
         let (id, token, source, fingerprint, size, profile, destination, attempt, maxAttempts) =
             try row.decode((Int64, Int64, String, String, Int64, String, String, Int, Int).self)
-        return ClaimedJob(id: id, token: token, source: source, fingerprint: fingerprint, sourceSize: size,
-                          profile: profile, destination: destination, attempt: attempt, maxAttempts: maxAttempts)
+        let cells = Array(row)
+        var job = ClaimedJob(id: id, token: token, source: source, fingerprint: fingerprint, sourceSize: size,
+                             profile: profile, destination: destination, attempt: attempt, maxAttempts: maxAttempts)
+        job.kind = JobKind(rawValue: try cells[9].decode(String.self)) ?? .encode
+        job.parentID = try cells[10].decode(Int64?.self)
+        job.part = try cells[11].decode(Int?.self)
+        job.chunkSeconds = try cells[12].decode(Double?.self)
+        job.split = try cells[13].decode(String?.self)
+        return job
+    }
+
+    // MARK: split encodes
+
+    /// Turns a claimed `encode` into a `join` waiting for `parts` new jobs (one per chunk, then the audio),
+    /// in one statement: all of it happens, or (lease lost) none. The parts inherit the job's priority and age,
+    /// so a split title goes before later ones.
+    func split(_ job: ClaimedJob, plan: String, chunks: Int, audio: Bool) async throws -> Bool {
+        let kinds = Array(repeating: JobKind.chunk.rawValue, count: chunks) + (audio ? [JobKind.audio.rawValue] : [])
+        let parts = Array(0..<chunks) + (audio ? [0] : [])
+        let rows = try await db.rows("""
+            WITH parent AS (
+                UPDATE smoothpack_jobs SET state = 'waiting', kind = 'join', split = \(plan), pending_parts = \(kinds.count),
+                       worker = NULL, lease_until = NULL, phase = 'waiting for parts', progress = 0, attempts = 0,
+                       not_before = now()
+                WHERE id = \(job.id) AND token = \(job.token) AND state = 'running'
+                RETURNING id, source, fingerprint, source_size, profile, destination, priority, max_attempts, chunk_seconds,
+                          created_at
+            ), children AS (
+                INSERT INTO smoothpack_jobs (source, fingerprint, source_size, profile, destination, priority, max_attempts,
+                                             chunk_seconds, created_at, kind, parent_id, part)
+                SELECT p.source, p.fingerprint, p.source_size, p.profile, p.destination, p.priority, p.max_attempts,
+                       p.chunk_seconds, p.created_at, u.kind, p.id, u.part
+                FROM parent p, unnest(\(kinds)::text[], \(parts)::int[]) AS u(kind, part)
+                RETURNING id
+            ), notified AS (
+                SELECT pg_notify(\(Self.channel), 'split') FROM parent
+            )
+            SELECT (SELECT count(*) FROM parent)::bigint, (SELECT count(*) FROM children)::bigint,
+                   (SELECT count(*) FROM notified)::bigint
+            """)
+        guard let row = rows.first else { return false }
+        let (parents, _, _) = try row.decode((Int64, Int64, Int64).self)
+        return parents == 1
+    }
+
+    /// Marks a part done with its result and counts it off its join, which is queued when it was the last.
+    /// False when the lease was lost meanwhile (the part's new holder will count it).
+    func completePart(_ job: ClaimedJob, result: String) async throws -> Bool {
+        let rows = try await db.rows("""
+            WITH child AS (
+                UPDATE smoothpack_jobs SET state = 'done', result = \(result), error = NULL, lease_until = NULL,
+                       phase = 'done', progress = 1, finished_at = now()
+                WHERE id = \(job.id) AND token = \(job.token) AND state = 'running'
+                RETURNING parent_id
+            ), parent AS (
+                UPDATE smoothpack_jobs p SET pending_parts = p.pending_parts - 1,
+                       state = CASE WHEN p.pending_parts <= 1 THEN 'queued' ELSE p.state END,
+                       phase = CASE WHEN p.pending_parts <= 1 THEN NULL
+                                    ELSE 'waiting for ' || (p.pending_parts - 1) || ' parts' END,
+                       not_before = now()
+                FROM child WHERE p.id = child.parent_id AND p.state = 'waiting'
+                RETURNING p.state
+            ), notified AS (
+                SELECT pg_notify(\(Self.channel), 'parts done') FROM parent WHERE state = 'queued'
+            )
+            SELECT (SELECT count(*) FROM child)::bigint, (SELECT count(*) FROM notified)::bigint
+            """)
+        guard let row = rows.first else { return false }
+        let (children, _) = try row.decode((Int64, Int64).self)
+        return children == 1
+    }
+
+    /// The results of a join's parts that are done: (kind, part, result).
+    func partResults(of parent: Int64) async throws -> [(kind: JobKind, part: Int, result: String)] {
+        try await db.rows("""
+            SELECT kind, part, result FROM smoothpack_jobs
+            WHERE parent_id = \(parent) AND state = 'done' AND result IS NOT NULL ORDER BY kind, part
+            """).map { row in
+            let (kind, part, result) = try row.decode((String, Int, String).self)
+            return (JobKind(rawValue: kind) ?? .chunk, part, result)
+        }
+    }
+
+    /// A join whose part failed for good fails with that part's reason; its other queued parts are cancelled.
+    func failJoinsOfFailedParts() async throws {
+        _ = try await db.rows("""
+            WITH failed AS (
+                UPDATE smoothpack_jobs p SET state = 'failed', finished_at = now(), phase = NULL,
+                       error = c.kind || coalesce(' ' || c.part, '') || ': ' || coalesce(c.error, 'failed')
+                FROM smoothpack_jobs c
+                WHERE c.parent_id = p.id AND c.state = 'failed' AND p.state = 'waiting'
+                RETURNING p.id
+            )
+            UPDATE smoothpack_jobs SET state = 'cancelled', finished_at = now()
+            WHERE parent_id IN (SELECT id FROM failed) AND state = 'queued'
+            """)
     }
 
     /// Renews the lease and records progress. False when the lease is lost (expired and reclaimed, cancelled,
@@ -305,7 +454,9 @@ public final class JobQueue: Sendable {
             WHERE id = \(job.id) AND token = \(job.token) AND state = 'running'
             RETURNING state
             """)
-        return try rows.first.map { JobState(rawValue: try $0.decode(String.self)) ?? .queued }
+        let state = try rows.first.map { JobState(rawValue: try $0.decode(String.self)) ?? .queued }
+        if state == .failed && job.parentID != nil { try await failJoinsOfFailedParts() }
+        return state
     }
 
     /// Hands a job back without counting the attempt (graceful shutdown ran out of grace).
@@ -338,7 +489,10 @@ public final class JobQueue: Sendable {
             SELECT count(*)::bigint FROM reaped
             """)
         let n = Int(try rows.first?.decode(Int64.self) ?? 0)
-        if n > 0 { try await notify("reaped") }
+        if n > 0 {
+            try await failJoinsOfFailedParts()
+            try await notify("reaped")
+        }
         return n
     }
 

@@ -52,6 +52,31 @@ public enum Schema {
             )
             """,
         ],
+        // 2: split encodes. A long source's job becomes the `join` of `chunk` jobs (video, one time range each)
+        // and an `audio` job; it waits (`waiting`) until its `pending_parts` counter reaches zero. The identity of
+        // a queued source includes the chunk length it was added with.
+        [
+            """
+            ALTER TABLE smoothpack_jobs
+                ADD COLUMN kind text NOT NULL DEFAULT 'encode' CHECK (kind IN ('encode', 'chunk', 'audio', 'join')),
+                ADD COLUMN parent_id bigint REFERENCES smoothpack_jobs (id) ON DELETE CASCADE,
+                ADD COLUMN part integer,
+                ADD COLUMN chunk_seconds double precision,
+                ADD COLUMN pending_parts integer NOT NULL DEFAULT 0,
+                ADD COLUMN split text
+            """,
+            "ALTER TABLE smoothpack_jobs DROP CONSTRAINT smoothpack_jobs_state_check",
+            """
+            ALTER TABLE smoothpack_jobs ADD CONSTRAINT smoothpack_jobs_state_check
+                CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled', 'waiting'))
+            """,
+            "DROP INDEX smoothpack_jobs_identity",
+            """
+            CREATE UNIQUE INDEX smoothpack_jobs_identity ON smoothpack_jobs
+                (fingerprint, profile, destination, (coalesce(chunk_seconds, -1))) WHERE parent_id IS NULL
+            """,
+            "CREATE UNIQUE INDEX smoothpack_jobs_parts ON smoothpack_jobs (parent_id, kind, part) WHERE parent_id IS NOT NULL",
+        ],
     ]
 
     /// Creates or upgrades the schema; returns (version before, version after).

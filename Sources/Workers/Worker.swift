@@ -179,6 +179,8 @@ public final class Worker: Service, Sendable {
 
     enum Outcome: Sendable {
         case done(String)
+        /// The source was split into this many part jobs; the job now waits for them (already recorded).
+        case split(Int)
         case failed(String)
         case leaseLost(String)
         case shutdown
@@ -203,7 +205,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeat(job, progress: progress) }
             group.addTask {
                 do {
-                    return .done(try await self.execute(job, folder: folder, progress: progress))
+                    return try await self.execute(job, folder: folder, progress: progress)
                 } catch let lost as LeaseLost {
                     return .leaseLost(lost.reason)
                 } catch is CancellationError {
@@ -242,8 +244,14 @@ public final class Worker: Service, Sendable {
         let onRetry: @Sendable (String) -> Void = { [emit] in emit(WorkerEvent(worker: id, event: .databaseRetry, job: job, error: $0)) }
         do {
             switch outcome {
+            case .split(let parts):
+                emit(WorkerEvent(worker: id, event: .split, job: job, count: parts, seconds: seconds))
             case .done(let result):
-                let ok = try await queue.db.retrying(until: deadline, onRetry: onRetry) { _ in try await self.queue.complete(job, result: result) }
+                let ok = try await queue.db.retrying(until: deadline, onRetry: onRetry) { _ in
+                    job.kind == .chunk || job.kind == .audio
+                        ? try await self.queue.completePart(job, result: result)
+                        : try await self.queue.complete(job, result: result)
+                }
                 emit(WorkerEvent(worker: id, event: ok ? .done : .leaseLost, job: job, result: result,
                                  error: ok ? nil : "finished after the lease was lost; the job's new holder records it",
                                  seconds: seconds))
@@ -252,7 +260,15 @@ public final class Worker: Service, Sendable {
                     try await self.queue.fail(job, reason: reason, retryDelay: self.configuration.retryDelay)
                 }
                 switch state {
-                case .failed?: emit(WorkerEvent(worker: id, event: .failed, job: job, error: reason, seconds: seconds))
+                case .failed?:
+                    emit(WorkerEvent(worker: id, event: .failed, job: job, error: reason, seconds: seconds))
+                    // A split that failed for good (its join, or a part and with it the join) keeps nothing in the
+                    // work prefix; `queue retry` encodes the parts again.
+                    if job.kind != .encode, let clients, let destination = try? S3Location(parsing: job.destination) {
+                        let join = job.parentID ?? job.id
+                        await Self.removeAll(under: Self.workPrefix(destination, join: join),
+                                             client: clients.client(bucket: destination.bucket))
+                    }
                 case nil: emit(WorkerEvent(worker: id, event: .leaseLost, job: job, error: reason, seconds: seconds))
                 default: emit(WorkerEvent(worker: id, event: .retry, job: job, error: reason, seconds: seconds))
                 }
@@ -290,17 +306,28 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Fetch → encode → fence → publish. Returns the playback URL.
-    private func execute(_ job: ClaimedJob, folder: URL,
-                         progress: Locked<Progress>) async throws -> String {
+    /// By kind: fetch → (split, or encode → fence → publish); a part: fetch → encode its range → upload; a join:
+    /// download the parts → mux → fence → publish. A published job's result is its playback URL.
+    private func execute(_ job: ClaimedJob, folder: URL, progress: Locked<Progress>) async throws -> Outcome {
         let id = configuration.id
         let setPhase: @Sendable (String) -> Void = { [emit] phase in
             progress.withLock { $0 = Progress(phase: phase, fraction: 0) }
             emit(WorkerEvent(worker: id, event: .phase, job: job, phase: phase))
         }
+        let onEvent: @Sendable (PackagerEvent) -> Void = { event in
+            switch event {
+            case .progress(_, let fraction?, _, _): progress.withLock { $0.fraction = fraction }
+            case .phase(_, let p) where p != .encoding: progress.withLock { $0.phase = p.rawValue }
+            default: break
+            }
+        }
         let destination = try S3Location(parsing: job.destination)
         guard let clients else { throw WorkersError(.usage, "this worker has no S3 access (credentials) for \(job.destination)") }
         let packager = try packager(for: job.profile)
+        if job.kind == .join {
+            return .done(try await join(job, packager: packager, destination: destination, clients: clients,
+                                        folder: folder, setPhase: setPhase, onEvent: onEvent))
+        }
 
         // Scratch: the source plus the encoder's output, reserved up front so N jobs never overfill the folder.
         let need = max(job.sourceSize, 0) * 3 + (64 << 20)
@@ -311,17 +338,157 @@ public final class Worker: Service, Sendable {
         setPhase("fetching")
         let source = try await SourceFetcher(clients: clients).fetch(job, into: folder, isCancelled: { Task.isCancelled })
 
+        if job.kind == .chunk || job.kind == .audio {
+            return .done(try await encodePart(job, source: source, packager: packager, destination: destination,
+                                              clients: clients, folder: folder, setPhase: setPhase, onEvent: onEvent))
+        }
+
+        if (job.chunkSeconds ?? packager.chunkSeconds) > 0 {
+            setPhase("planning")
+            if let split = try await packager.splitPlan(source: source, chunkSeconds: job.chunkSeconds, onEvent: onEvent) {
+                try Task.checkCancellation()
+                let plan = String(decoding: try JSONEncoder().encode(split), as: UTF8.self)
+                let ok = try await queue.db.retrying(until: ContinuousClock.now + configuration.lease) { _ in
+                    try await self.queue.split(job, plan: plan, chunks: split.chunks.count, audio: split.hasAudio)
+                }
+                guard ok else { throw LeaseLost(reason: "lease lost before the split was recorded") }
+                return .split(split.parts.count)
+            }
+        }
+
         setPhase("encoding")
         let out = folder.appendingPathComponent("out", isDirectory: true)
-        let presentation = try await packager.encode(source: source, into: out, onEvent: { event in
-            switch event {
-            case .progress(_, let fraction?, _, _): progress.withLock { $0.fraction = fraction }
-            case .phase(_, let p) where p != .encoding: progress.withLock { $0.phase = p.rawValue }
-            default: break
-            }
-        })
+        let presentation = try await packager.encode(source: source, into: out, onEvent: onEvent)
+        try Task.checkCancellation()
+        return .done(try await publish(presentation, job: job, destination: destination, clients: clients,
+                                       setPhase: setPhase))
+    }
+
+    /// One part of a split encode: its files go to the work prefix under names that carry the fencing token
+    /// (a stale holder's upload never replaces the one the join uses); the result records each object's key,
+    /// size and SHA-256, which the join checks.
+    private func encodePart(_ job: ClaimedJob, source: URL, packager: Packager, destination: S3Location,
+                            clients: S3Clients, folder: URL, setPhase: @escaping @Sendable (String) -> Void,
+                            onEvent: @escaping @Sendable (PackagerEvent) -> Void) async throws -> String {
+        let split = try Self.splitPlan(job)
+        guard let parent = job.parentID else { throw WorkersError(.job, "part job \(job.id) has no join") }
+        let part: SplitPart
+        if job.kind == .audio { part = .audio } else if let k = job.part { part = .chunk(k) } else {
+            throw WorkersError(.job, "chunk job \(job.id) has no chunk number")
+        }
+        setPhase("encoding")
+        let started = ContinuousClock.now
+        let out = folder.appendingPathComponent("part", isDirectory: true)
+        try await packager.encodePart(part, of: split, source: source, into: out, onEvent: onEvent)
+        let encodeSeconds = Self.seconds(ContinuousClock.now - started)
         try Task.checkCancellation()
 
+        setPhase("uploading")
+        let client = clients.client(bucket: destination.bucket)
+        var objects: [PartObject] = []
+        for name in split.files(of: part) {
+            let bytes = try [UInt8](Data(contentsOf: out.appendingPathComponent(name)))
+            let key = Self.workPrefix(destination, join: parent) + "\(name).t\(job.token)"
+            let r = try await client.send("PUT", key: key, body: bytes)
+            guard (200..<300).contains(r.status) else { throw client.failure(r, "PUT", key) }
+            objects.append(PartObject(file: name, key: key, size: Int64(bytes.count),
+                                      sha256: Digests.hex(SHA256.hash(bytes))))
+        }
+        let result = PartResult(objects: objects, encodeSeconds: (encodeSeconds * 1000).rounded() / 1000)
+        return String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+    }
+
+    /// The join of a split encode: every part's objects, checked against what the parts recorded, muxed into
+    /// the presentation and published as a whole encode is; then the work prefix is removed.
+    private func join(_ job: ClaimedJob, packager: Packager, destination: S3Location, clients: S3Clients,
+                      folder: URL, setPhase: @escaping @Sendable (String) -> Void,
+                      onEvent: @escaping @Sendable (PackagerEvent) -> Void) async throws -> String {
+        let split = try Self.splitPlan(job)
+        let client = clients.client(bucket: destination.bucket)
+        let workPrefix = Self.workPrefix(destination, join: job.id)
+        // Published already (an earlier run of this join whose outcome was lost after it removed the parts): done.
+        let ism = destination.key("\(split.stem)/\(split.version)/\(split.stem).ism")
+        if try await client.headObject(ism) != nil {
+            await Self.removeAll(under: workPrefix, client: client)
+            return "s3://\(destination.bucket)/\(ism)/Manifest"
+        }
+        setPhase("fetching parts")
+        let results = try await queue.db.retrying(until: ContinuousClock.now + configuration.lease) { _ in
+            try await self.queue.partResults(of: job.id)
+        }
+        var byPart: [SplitPart: PartResult] = [:]
+        for r in results {
+            let part: SplitPart = r.kind == .audio ? .audio : .chunk(r.part)
+            byPart[part] = try JSONDecoder().decode(PartResult.self, from: Data(r.result.utf8))
+        }
+        let objects = try split.parts.flatMap { part -> [PartObject] in
+            guard let r = byPart[part] else { throw WorkersError(.job, "join \(job.id): \(part) is not done") }
+            guard Set(r.objects.map(\.file)) == Set(split.files(of: part)) else {
+                throw WorkersError(.job, "join \(job.id): \(part) recorded other files than its plan names")
+            }
+            return r.objects
+        }
+        let need = objects.reduce(Int64(0)) { $0 + $1.size } * 3 + (64 << 20)
+        try await reserve(need, for: job)
+        defer { reserved.withLock { $0 -= need } }
+        let parts = folder.appendingPathComponent("parts", isDirectory: true)
+        try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
+        // Four downloads at a time (each one piece in memory); any failure fails the join.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, object) in objects.enumerated() {
+                if i >= 4 { try await group.next() }
+                group.addTask {
+                    guard let info = try await client.headObject(object.key), info.size == object.size else {
+                        throw WorkersError(.source, "join \(job.id): part object \(object.key) is missing or has another size")
+                    }
+                    let digest = try await client.download(info, to: parts.appendingPathComponent(object.file),
+                                                           isCancelled: { Task.isCancelled })
+                    guard Digests.hex(digest) == object.sha256 else {
+                        throw WorkersError(.source, "join \(job.id): part object \(object.key) does not match its SHA-256")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        setPhase("joining")
+        let out = folder.appendingPathComponent("out", isDirectory: true)
+        let presentation = try await packager.join(split, parts: parts, source: URL(fileURLWithPath: job.source),
+                                                   into: out, onEvent: onEvent)
+        try Task.checkCancellation()
+        let playback = try await publish(presentation, job: job, destination: destination, clients: clients,
+                                         setPhase: setPhase)
+        // The work prefix (every attempt's uploads, stale ones too) is not needed any more; a failure here
+        // leaves garbage, never a wrong presentation.
+        await Self.removeAll(under: workPrefix, client: client)
+        return playback
+    }
+
+    /// Deletes every object under `prefix` (best effort).
+    static func removeAll(under prefix: String, client: S3Client) async {
+        var continuation: String?
+        repeat {
+            guard let page = try? await client.listObjects(prefix: prefix, continuation: continuation) else { return }
+            for object in page.objects { _ = try? await client.send("DELETE", key: object.key) }
+            continuation = page.next
+        } while continuation != nil
+    }
+
+    /// `<destination prefix>/.smoothpack-work/job-<join id>/`: where a split encode's parts wait for their join.
+    static func workPrefix(_ destination: S3Location, join: Int64) -> String {
+        destination.key(".smoothpack-work/job-\(join)/")
+    }
+
+    static func splitPlan(_ job: ClaimedJob) throws -> SplitPlan {
+        guard let text = job.split, let plan = try? JSONDecoder().decode(SplitPlan.self, from: Data(text.utf8)) else {
+            throw WorkersError(.job, "job \(job.id) (\(job.kind.rawValue)) has no readable split plan")
+        }
+        return plan
+    }
+
+    /// Fence → publish (create-only; the `.ism` last) → policy files. Returns the playback URL.
+    private func publish(_ presentation: Presentation, job: ClaimedJob, destination: S3Location, clients: S3Clients,
+                         setPhase: @escaping @Sendable (String) -> Void) async throws -> String {
+        let id = configuration.id
         setPhase("publishing")
         let publisher = Publisher(client: clients.client(bucket: destination.bucket),
                                   options: PublishOptions(location: destination, concurrency: 4))
@@ -397,6 +564,20 @@ public final class Worker: Service, Sendable {
     }
 
     static func seconds(_ d: Duration) -> Double { JobQueue.seconds(d) }
+}
+
+/// One uploaded file of a part.
+struct PartObject: Codable, Sendable {
+    var file: String
+    var key: String
+    var size: Int64
+    var sha256: String
+}
+
+/// A part job's result: its objects, and how long its encode took (for the modelled speed-up, docs/chunks.md).
+struct PartResult: Codable, Sendable {
+    var objects: [PartObject]
+    var encodeSeconds: Double
 }
 
 /// Wakes idle slots: a generation counter bumped by every notification; an idle slot sleeps in short steps

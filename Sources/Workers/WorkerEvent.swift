@@ -15,6 +15,8 @@ public struct WorkerEvent: Codable, Sendable, Equatable {
         case done, retry, failed
         /// The lease was lost (expired and reclaimed, or cancelled): the job stopped, nothing more published.
         case leaseLost = "lease-lost"
+        /// A long source was split (`count` part jobs); the job waits for them as a join.
+        case split
         /// Handed back at shutdown without counting the attempt.
         case released
         /// Jobs with expired leases returned to the queue (`count`).
@@ -32,6 +34,8 @@ public struct WorkerEvent: Codable, Sendable, Equatable {
     public var token: Int64?
     public var attempt: Int?
     public var source: String?
+    /// What the job is when it is not a whole encode: `chunk <n>`, `audio` or `join`.
+    public var part: String?
     public var phase: String?
     public var result: String?
     public var error: String?
@@ -48,6 +52,13 @@ public struct WorkerEvent: Codable, Sendable, Equatable {
         self.token = job?.token
         self.attempt = job?.attempt
         self.source = job?.source
+        self.part = job.flatMap { j in
+            switch j.kind {
+            case .encode: return nil
+            case .chunk: return "chunk \(j.part ?? -1)"
+            case .audio, .join: return j.kind.rawValue
+            }
+        }
         self.phase = phase
         self.result = result
         self.error = error
