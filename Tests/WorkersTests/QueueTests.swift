@@ -162,19 +162,19 @@ struct QueueTests {
         let clients = try S3Server.clients()
         let client = clients.client(bucket: S3Server.bucket)
         let prefix = S3Server.prefix("three")
-        let files = try Clips.variants(of: try Clips.base.get(), count: 12, name: "clip")
+        let files = try Clips.variants(of: try Clips.base.get(), count: 30, name: "clip")
         let ids = try await Self.enqueue(files, prefix: prefix, pg: pg, client: client)
-        #expect(ids.count == 12)
+        #expect(ids.count == 30)
         let scratch = try TestPaths.temporaryDirectory("workers-three")
         let endpoint = try S3Server.endpoint()
         let workers = try (1...3).map { try WorkerProcess(name: "w\($0)", queue: pg.url, endpoint: endpoint, scratch: scratch) }
-        try await eventually("12 jobs done") { try await q.status().counts["done"] == 12 }
+        try await eventually("30 jobs done", timeout: 600) { try await q.status().counts["done"] == 30 }
 
         // Status while idle: nothing running; --json parses.
         let status = try smoothpack(["queue", "status", "--queue", pg.url, "--json"])
         #expect(status.status == 0)
         let parsed = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
-        #expect((parsed?["counts"] as? [String: Any])?["done"] as? Int == 12)
+        #expect((parsed?["counts"] as? [String: Any])?["done"] as? Int == 30)
 
         // Graceful SIGTERM: exit 0, scratch cleaned.
         for w in workers { #expect(await w.stop() == 0, "\(w.name): \(w.logText.suffix(500))") }

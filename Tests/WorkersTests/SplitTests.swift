@@ -90,12 +90,19 @@ struct SplitTests {
         let split = try add(30)
         #expect(whole != split)
 
-        var workers = try (1...3).map { try WorkerProcess(name: "s\($0)", queue: pg.url, endpoint: endpoint, scratch: scratch) }
-        // kill -9 the worker of a chunk while it encodes; a fourth worker replaces it.
+        // The first three workers upload through a throttled proxy (200 kB/s per request body), so a chunk's part
+        // upload lasts seconds: on a fast, idle machine a chunk of this small ladder encodes in about a second,
+        // and polling for it could miss every one.
+        let proxy = try FaultProxy(upstream: endpoint, rate: 200_000)
+        defer { proxy.stop() }
+        var workers = try (1...3).map { try WorkerProcess(name: "s\($0)", queue: pg.url, endpoint: proxy.endpoint, scratch: scratch) }
+        // kill -9 the worker of a chunk while it encodes or uploads its part; a fourth worker replaces it.
         // (Frozen first, then checked: the chunk is still that worker's when the kill comes.)
         var victim: (job: JobSummary, worker: WorkerProcess)?
-        try await eventually("a chunk job encoding", timeout: 600) {
-            guard let job = try await q.jobs().first(where: { $0.kind == .chunk && $0.state == .running && $0.phase == "encoding" }),
+        try await eventually("a chunk job encoding or uploading", timeout: 600) {
+            guard let job = try await q.jobs().first(where: {
+                      $0.kind == .chunk && $0.state == .running && ["encoding", "uploading"].contains($0.phase ?? "")
+                  }),
                   let worker = workers.first(where: { $0.name == job.worker }) else { return false }
             worker.signal(SIGSTOP)
             let now = try await q.job(job.id)
@@ -208,6 +215,41 @@ struct SplitTests {
             let psnrB = try Self.psnr(b.appendingPathComponent(rung), source: source)
             #expect(abs(psnrA - psnrB) <= 0.2, "\(rung): PSNR whole \(psnrA) dB, split \(psnrB) dB")
         }
+        try await Self.playersPlay(b, ismc: ismc)
+    }
+
+    /// Real players over HTTP from `smoothpack serve` on the split presentation: GStreamer's mssdemux plays the
+    /// top video level and the audio to the end; ffmpeg decodes the MPD's and the HLS playlist's first video
+    /// representation completely.
+    static func playersPlay(_ version: URL, ismc: String) async throws {
+        let root = version.deletingLastPathComponent()
+        let server = try BackgroundProcess(["serve", root.path, "--port", "0"],
+                                           log: root.appendingPathComponent("serve.log"))
+        defer { _ = server.process.isRunning ? kill(server.process.processIdentifier, SIGKILL) : 0 }
+        var base: String?
+        try await eventually("serve listening", timeout: 60) {
+            base = server.logText.components(separatedBy: "serving ").dropFirst().first?
+                .components(separatedBy: " at ").dropFirst().first?.components(separatedBy: "/ ").first
+            return base != nil
+        }
+        let url = "\(base ?? "")/\(version.lastPathComponent)/\(ismc.dropLast(5))"
+        let gst = try External.run([
+            "gst-launch-1.0", "-m", "souphttpsrc", "location=\(url).ism/Manifest", "!", "mssdemux", "name=d",
+            "d.video_00", "!", "queue", "!", "decodebin", "!", "fakesink", "sync=false",
+            "d.audio_00", "!", "queue", "!", "decodebin", "!", "fakesink", "sync=false",
+        ], timeout: 600)
+        let output = gst.stdout + gst.stderr
+        #expect(gst.status == 0 && output.contains("Got EOS from element \"pipeline0\""),
+                "mssdemux on the split presentation: \(output.suffix(1500))")
+        #expect(!output.contains("ERROR:"), "mssdemux: \(output.suffix(1500))")
+        for playlist in ["\(url).mpd", "\(url).m3u8"] {
+            let hls = playlist.hasSuffix(".m3u8") ? ["-allowed_segment_extensions", "ALL"] : []
+            let r = try External.run(["ffmpeg", "-nostdin", "-v", "error"] + hls + ["-i", playlist, "-map", "0:v:0",
+                                      "-f", "framecrc", "-"], timeout: 600)
+            let frames = r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+            #expect(r.status == 0 && r.stderr.isEmpty && frames == 3000, "ffmpeg \(playlist): \(frames) frames, \(r.stderr.prefix(500))")
+        }
+        _ = await server.stop()
     }
 
     @Test func watchQueueEnqueuesEachSettledFileOnceAndWorkersPublishIt() async throws {

@@ -158,6 +158,15 @@ final class WorkerProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// A test that fails before stopping its workers must not leave them running (they would retry the
+    /// test's vanished database for ever).
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
     func signal(_ s: Int32) { kill(pid, s) }
 
     /// Waits for exit (hang guard: `timeout`); returns the status, or nil if it did not exit.
