@@ -75,31 +75,75 @@ final class DigestingFileSink: ByteSink {
     }
 
     /// The writer thread: digest and append each full chunk, hand it back empty; finish when the queue closes.
+    /// MD5 (the slowest of the three, about 0.65 GB/s here) runs on a thread of its own on the same chunk while
+    /// this one takes SHA-256 and appends it, so the two overlap on two cores; the chunk is recycled once both
+    /// are done with it.
     private static func writerLoop(_ shared: Shared) {
         var sha = SHA256()
-        var md5 = MD5()
+        let md5 = MD5Thread.start()
+        var inlineMD5 = md5 == nil ? MD5() : nil
         var size: Int64 = 0
         var failed = false
         while var chunk = shared.full.take() {
             if !failed {
+                md5?.input.put(chunk)
                 chunk.withUnsafeBytes { bytes in
                     sha.update(bytes)
-                    md5.update(bytes)
+                    inlineMD5?.update(bytes)
                 }
                 do throws(PlatformError) { try shared.file.append(chunk) } catch {
                     failed = true
                     shared.failure.withLock { $0 = error }
                 }
                 size += Int64(chunk.count)
+                if let back = md5?.output.take() {
+                    chunk = back  // the MD5 thread's reference is gone: the storage is ours alone again
+                }
             }
             chunk.removeAll(keepingCapacity: true)
             shared.empty.put(chunk)
         }
-        if !failed {
-            let digest = WrittenDigest(sha256: sha.finalize(), md5: md5.finalize(), size: size)
+        let md5Digest = md5?.finish() ?? inlineMD5?.finalize()
+        if !failed, let md5Digest {
+            let digest = WrittenDigest(sha256: sha.finalize(), md5: md5Digest, size: size)
             shared.result.withLock { $0 = digest }
         }
         shared.done.signal()
+    }
+
+    /// MD5 of the chunks put into `input`, each handed back through `output` once digested.
+    private final class MD5Thread: Sendable {
+        let input = ChunkQueue(capacity: 1)
+        let output = ChunkQueue(capacity: 1)
+        private let digest = Mutex<[UInt8]?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        /// Nil when no thread can be started (the writer then computes MD5 itself).
+        static func start() -> MD5Thread? {
+            let t = MD5Thread()
+            do {
+                try Blocking.startThread(name: "md5", stackSize: 1 << 20) {
+                    var md5 = MD5()
+                    while let chunk = t.input.take() {
+                        chunk.withUnsafeBytes { md5.update($0) }
+                        t.output.put(chunk)
+                    }
+                    let d = md5.finalize()
+                    t.digest.withLock { $0 = d }
+                    t.done.signal()
+                }
+            } catch {
+                return nil
+            }
+            return t
+        }
+
+        /// Ends the input and returns the digest of everything put in.
+        func finish() -> [UInt8] {
+            input.close()
+            done.wait()
+            return digest.withLock { $0 } ?? []
+        }
     }
 
     private func checkWriter() throws {

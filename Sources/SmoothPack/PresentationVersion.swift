@@ -41,11 +41,7 @@ enum PresentationVersion {
         hash.update(Array(header.utf8))
         for source in sources {
             hash.update(Array("source \(source.lastPathComponent):\n".utf8))
-            let handle = try FileHandle(forReadingFrom: source)
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                chunk.withUnsafeBytes { hash.update($0) }
-            }
+            try Digests.update(&hash, withFileAtPath: source.path)
         }
         return String(Hex.lower(hash.finalize()).prefix(length))
     }

@@ -84,9 +84,13 @@ public final class PreEncodedSource {
         for index in streamIndexes {
             guard let p = params[index] else { continue }
             let lengthSize = p.kind == .video ? (H264.parameterSets(fromExtradata: p.extradata)?.lengthSize ?? 4) : 0
+            var frame = Rational(1, 25)
+            if case .video(let config)? = tracks.first(where: { $0.streamIndex == index })?.config {
+                frame = config.frameDuration
+            }
             states[index] = StreamState(kind: p.kind, timeBase: p.timeBase, lengthSize: lengthSize,
                                         isAnnexB: p.extradata.first != 1, sampleRate: p.sampleRate,
-                                        streamDuration: p.duration)
+                                        streamDuration: p.duration, frameDuration: frame)
         }
         let packet = try Packet()
         do {
@@ -120,10 +124,17 @@ private final class StreamState {
     var lastDuration: Int64 = 0
     /// The container's stream duration in its time base (0 when unknown): where the last sample ends.
     let streamDuration: Int64
+    /// One frame at the declared frame rate (seconds).
+    let frameDuration: Rational
+    /// Set when the first video packet has no decode time (Matroska stores presentation times only):
+    /// every decode time of the stream is then derived from the presentation times, never taken from
+    /// libavformat's guesses for the later packets.
+    var derived: DerivedDecodeTimes?
 
     init(kind: StreamParameters.Kind, timeBase: Rational, lengthSize: Int, isAnnexB: Bool, sampleRate: Int,
-         streamDuration: Int64) {
+         streamDuration: Int64, frameDuration: Rational) {
         self.streamDuration = streamDuration
+        self.frameDuration = frameDuration
         self.kind = kind
         self.timeBase = timeBase
         self.lengthSize = lengthSize
@@ -142,7 +153,11 @@ private final class StreamState {
                                    duration: end - start, isSync: true)
         } else {
             guard let dts = packet.dts ?? packet.pts, let pts = packet.pts ?? packet.dts else {
-                throw TranscodeError(path: path, message: "video packet without timestamps")
+                throw TranscodeError(path: path, message: "video packet without timestamps (a raw H.264 stream has none: "
+                                     + "mux it into MP4 or Matroska with its frame rate first)")
+            }
+            if firstPTS == nil, packet.dts == nil {
+                derived = DerivedDecodeTimes(frame: frameDuration)
             }
             let d0 = firstDTS ?? dts
             let p0 = firstPTS ?? pts
@@ -154,9 +169,10 @@ private final class StreamState {
             guard let (data, idr) = converted else {
                 throw TranscodeError(path: path, message: "corrupt H.264 sample at dts \(dts)")
             }
-            let decodeTime = Clock.time(ofUnit: dts - d0, unitDuration: timeBase)
-            sample = EncodedSample(data: data, decodeTime: decodeTime,
-                                   presentationTime: Clock.time(ofUnit: pts - p0, unitDuration: timeBase),
+            let presentationTime = Clock.time(ofUnit: pts - p0, unitDuration: timeBase)
+            let decodeTime = derived?.next(presentationTime: presentationTime)
+                ?? Clock.time(ofUnit: dts - d0, unitDuration: timeBase)
+            sample = EncodedSample(data: data, decodeTime: decodeTime, presentationTime: presentationTime,
                                    duration: 0, isSync: idr)
         }
         defer {
@@ -188,5 +204,50 @@ private final class StreamState {
         let fromEnd = end - last.decodeTime
         last.duration = fromEnd > 0 && fromEnd <= nominal + nominal / 2 ? fromEnd : nominal
         return last
+    }
+}
+
+/// Decode times for a video stream whose container stores only presentation times (Matroska: libavformat
+/// reports no DTS for the first packets and guesses the later ones from its own reorder estimate).
+///
+/// H.264 reorders at most 16 frames (the DPB holds 16), so a frame's presentation time is never below the
+/// (i − 16)-th smallest presentation time of the first i + 1 frames in decode order. Decode time i is that
+/// value, measured from the smallest presentation time and shifted by 16 frame durations; the first 16
+/// frames get 0, 1, … frame durations (computed from the frame count, docs/format.md §7.4). The result
+/// increases strictly, and with evenly spaced frames it is i frame durations: what an encoder's own decode
+/// times would be, so the IDR that opens each fragment shows at the fragment's time (composition offset 0,
+/// docs/format.md §1.5 option A) and B-frames get the usual negative offsets.
+struct DerivedDecodeTimes {
+    static let reorderLimit = 16
+    /// One frame at the declared frame rate (seconds).
+    let frame: Rational
+    /// Presentation times seen and not yet used, ascending (at most `reorderLimit` + 1 of them).
+    private var waiting: [Int64] = []
+    private var count = 0
+    private var origin: Int64?
+    private var last: Int64?
+
+    init(frame: Rational) {
+        self.frame = frame.numerator > 0 && frame.denominator > 0 ? frame : Rational(1, 25)
+    }
+
+    /// The decode time of the next frame in decode order, given its presentation time (10 MHz).
+    mutating func next(presentationTime: Int64) -> Int64 {
+        let at = waiting.firstIndex { $0 > presentationTime } ?? waiting.endIndex
+        waiting.insert(presentationTime, at: at)
+        defer { count += 1 }
+        let candidate: Int64
+        if count < Self.reorderLimit {
+            candidate = Clock.time(ofUnit: Int64(count), unitDuration: frame)
+        } else {
+            let smallest = waiting.removeFirst()
+            let o = origin ?? smallest
+            origin = o
+            candidate = Clock.time(ofUnit: Int64(Self.reorderLimit), unitDuration: frame) + (smallest - o)
+        }
+        // Equal presentation times (a broken file) must not give a zero duration.
+        let t = last.map { max(candidate, $0 + 1) } ?? candidate
+        last = t
+        return t
     }
 }

@@ -88,6 +88,53 @@ import Transcode
         }
     }
 
+    /// Matroska stores presentation times only, and this clip has B-frames: decode times are derived from the
+    /// presentation times (before, package failed with "sample 1 duration … not positive"). FFmpeg decodes the
+    /// packaged video without an error into the same pictures, in the same order, at the same times.
+    @Test func matroskaWithBFramesPackagesAndDecodesToTheSourcePictures() async throws {
+        let out = try TestPaths.temporaryDirectory("package-mkv")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let source = TestPaths.testMedia("film-23976fps-video-only.mkv")
+        let p = try await Packager(profile: .named("fast")).package(files: [URL(fileURLWithPath: source)], into: out,
+                                                                   name: "film")
+        let video = try #require(p.renditions.first { $0.kind == .video })
+        let path = p.directory.appendingPathComponent(video.file).path
+        let decode = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
+        #expect(decode.status == 0 && decode.stderr.isEmpty, "\(decode.stderr)")
+
+        // The decoded pictures (framemd5: one line per frame in output order) are the source's.
+        func pictures(_ file: String) throws -> [String] {
+            let r = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-i", file, "-map", "0:v", "-f", "framemd5", "-"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .compactMap { $0.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } }
+        }
+        let sourcePictures = try pictures(source)
+        #expect(sourcePictures.count > 50)
+        #expect(try pictures(path) == sourcePictures)
+
+        // Presentation times of the decoded frames, from the first one: equal to the source's (1 ms time base).
+        func times(_ file: String) throws -> [Double] {
+            let json = try External.ffprobeJSON(["-select_streams", "v", "-show_entries", "frame=pts_time", file])
+            let frames = try #require(json["frames"] as? [[String: Any]])
+            let t = frames.compactMap { ($0["pts_time"] as? String).flatMap(Double.init) }
+            #expect(t.count == frames.count, "\(file): frames without a time")
+            return t.map { $0 - (t.first ?? 0) }
+        }
+        let sourceTimes = try times(source)
+        let packagedTimes = try times(path)
+        #expect(packagedTimes.count == sourceTimes.count)
+        for (a, b) in zip(packagedTimes, sourceTimes) where abs(a - b) > 0.000_5 {
+            Issue.record("frame at \(b) s of the source is at \(a) s in the package")
+            break
+        }
+        // Decode order is strictly increasing in the packaged file (what the muxer refused before).
+        let packets = try External.ffprobeJSON(["-select_streams", "v", "-show_entries", "packet=dts", path])
+        let dts = (packets["packets"] as? [[String: Any]] ?? []).compactMap { $0["dts"] as? Int }
+        #expect(dts.count == sourcePictures.count)
+        #expect(zip(dts, dts.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
     /// A second run with the same inputs returns the published presentation and leaves no work folder.
     @Test func aRepeatedPackageIsANoOp() async throws {
         let out = try TestPaths.temporaryDirectory("package-again")
