@@ -88,6 +88,22 @@ struct EncodeJob {
         }
     }
 
+    /// Runs `transcoder` into the sinks `makeSink` opens, reporting its progress as this source's events; a
+    /// failure other than cancellation becomes an encode-stage error naming the source.
+    func transcode(_ transcoder: LadderTranscoder, sinks makeSink: (Rendition) throws -> any RenditionSink) throws {
+        let (source, emit) = (self.source, self.emit)
+        do {
+            _ = try transcoder.run(sinks: makeSink, progress: { p in
+                emit(.progress(source: source, fraction: p.fraction, framesPerSecond: p.framesPerSecond,
+                               mediaTime: p.mediaTime))
+            })
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw PipelineError.wrap(error, source: source.path, stage: .encode)
+        }
+    }
+
     /// Encodes and describes the presentation inside `work`.
     private func build(stem: String, version: String, plan: LadderPlan, captions: [PendingCaption],
                        work: URL, info: SourceInfo, decision: PerTitleDecision?) throws -> Presentation {
@@ -98,21 +114,10 @@ struct EncodeJob {
         transcoder.measureQuality = profile.measureQuality
         transcoder.thumbnailInterval = ReportPage.thumbnailInterval(duration: info.duration)
         var sinks: [(Rendition, MuxingSink)] = []
-        do {
-            let source = self.source
-            let emit = self.emit
-            _ = try transcoder.run(sinks: { rendition in
-                let sink = try muxingSink(for: rendition, stem: stem, version: version, work: work)
-                sinks.append((rendition, sink))
-                return sink
-            }, progress: { p in
-                emit(.progress(source: source, fraction: p.fraction, framesPerSecond: p.framesPerSecond,
-                               mediaTime: p.mediaTime))
-            })
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw PipelineError.wrap(error, source: path, stage: .encode)
+        try transcode(transcoder) { rendition in
+            let sink = try muxingSink(for: rendition, stem: stem, version: version, work: work)
+            sinks.append((rendition, sink))
+            return sink
         }
 
         let written = try writtenTracks(sinks, stem: stem, work: work)

@@ -190,18 +190,12 @@ struct SplitJob {
         var next = 0
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let emit = job.emit
-            _ = try transcoder.run(sinks: { _ in
-                defer { next += 1 }
-                return PartFile.Writer(path: folder.appendingPathComponent(names[next]).path)
-            }, progress: { p in
-                emit(.progress(source: source, fraction: p.fraction, framesPerSecond: p.framesPerSecond,
-                               mediaTime: p.mediaTime))
-            })
-        } catch let error as CancellationError {
-            throw error
         } catch {
             throw PipelineError.wrap(error, source: path, stage: .encode)
+        }
+        try job.transcode(transcoder) { _ in
+            defer { next += 1 }
+            return PartFile.Writer(path: folder.appendingPathComponent(names[next]).path)
         }
     }
 
