@@ -34,22 +34,9 @@ struct SplitTests {
         """
 
     /// A 2-minute source whose key frames (every 4.8 s, B-frames) never fall on a chunk boundary.
-    static let source: Result<URL, FixtureError> = {
-        do {
-            let dir = try TestPaths.temporaryDirectory("split-source")
-            let out = dir.appendingPathComponent("two-minutes.mp4")
-            let r = try External.run([
-                "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=256x144:rate=25",
-                "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000", "-t", "120",
-                "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "120", "-keyint_min", "120",
-                "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", out.path,
-            ], timeout: 600)
-            guard r.status == 0 else { return .failure(FixtureError(message: "ffmpeg: \(r.stderr)")) }
-            return .success(out)
-        } catch {
-            return .failure(FixtureError(message: "\(error)"))
-        }
-    }()
+    static let source: Result<URL, FixtureError> = Clips.make(
+        seconds: 120, size: "256x144", label: "two-minutes",
+        video: ["-preset", "veryfast", "-bf", "3", "-g", "120", "-keyint_min", "120", "-sc_threshold", "0"])
 
     @Test func twoMinuteSourceInFourChunksOverThreeWorkersMatchesTheWholeEncode() async throws {
         let pg = try PostgresServer()

@@ -94,16 +94,18 @@ enum Clips {
     static let base: Result<URL, FixtureError> = make(seconds: 2, size: "192x108", label: "short")
     static let long: Result<URL, FixtureError> = make(seconds: 40, size: "320x180", label: "long")
 
-    static func make(seconds: Int, size: String, label: String) -> Result<URL, FixtureError> {
+    /// A `testsrc2` + sine clip; `video` are the x264 options (default: a key frame every 2 s).
+    static func make(seconds: Int, size: String, label: String,
+                     video: [String] = ["-preset", "ultrafast", "-g", "50"]) -> Result<URL, FixtureError> {
         do {
             let dir = try TestPaths.temporaryDirectory("workers-clips")
             let out = dir.appendingPathComponent("\(label).mp4")
             let r = try External.run([
                 "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=25",
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "\(seconds)",
-                "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p",
+                "-c:v", "libx264"] + video + ["-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "64k", "-shortest", out.path,
-            ], timeout: 300)
+            ], timeout: 600)
             guard r.status == 0 else { return .failure(FixtureError(message: "ffmpeg: \(r.stderr)")) }
             return .success(out)
         } catch {
