@@ -136,8 +136,8 @@ struct QueueAdd: AsyncParsableCommand {
         if sources.isEmpty { throw ValidationError("give at least one source") }
         do { _ = try S3Location(parsing: to) } catch { throw ValidationError(error.message) }
         guard (1...100).contains(attempts) else { throw ValidationError("--attempts must be 1...100") }
-        if let chunkSeconds, !(0...86400).contains(chunkSeconds) {
-            throw ValidationError("--chunk-seconds must be 0 (never split) to 86400")
+        if let chunkSeconds, chunkSeconds != 0 && !(1...86400).contains(chunkSeconds) {
+            throw ValidationError("--chunk-seconds must be 0 (never split) or 1 to 86400")
         }
     }
 

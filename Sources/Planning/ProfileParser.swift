@@ -143,8 +143,8 @@ struct ProfileParser {
         if let node = top["chunk_seconds"] {
             let path = top.child("chunk_seconds")
             let seconds = try decimal(node, path)
-            guard seconds.numerator >= 0, seconds <= Rational(86400, 1) else {
-                throw error(.invalidValue, path, node, "must be 0 (never split) to 86400 seconds, got \(scalarText(node))")
+            guard seconds.numerator == 0 || (seconds >= Rational(1, 1) && seconds <= Rational(86400, 1)) else {
+                throw error(.invalidValue, path, node, "must be 0 (never split) or 1 to 86400 seconds, got \(scalarText(node))")
             }
             profile.chunkSeconds = seconds.doubleValue
         }

@@ -126,7 +126,11 @@ struct SplitJob {
 
     func plan(chunkSeconds: Double) throws -> SplitPlan? {
         let path = source.path
-        guard chunkSeconds > 0, !job.profile.measureQuality, !job.options.publishReport else { return nil }
+        // Below 1 s (refused by the CLI and the profile parser; a library caller may still pass it) a chunk count
+        // would be meaningless or overflow.
+        guard chunkSeconds >= 1, chunkSeconds.isFinite, !job.profile.measureQuality, !job.options.publishReport else {
+            return nil
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         if size > job.options.limits.maxFileSize { return nil }
         guard (try? CaptionDiscovery.inputs(for: source, options: job.options.captions).found.isEmpty) == true else {
@@ -156,7 +160,7 @@ struct SplitJob {
         do { origin = try transcoder.timelineOrigin() } catch { throw PipelineError.wrap(error, source: path, stage: .encode) }
         let fragmentSeconds = video.fragmentDuration.doubleValue
         let fragments = Int((duration / fragmentSeconds).rounded(.up))
-        let count = max(2, Int((duration / chunkSeconds).rounded()))
+        let count = max(2, min(fragments, Int((duration / chunkSeconds).rounded())))
         return SplitPlan(stem: Naming.stem(for: source), version: version, chunkSeconds: chunkSeconds, origin: origin,
                          plan: plan, chunks: SplitPlan.spans(fragments: fragments, count: count,
                                                              framesPerFragment: video.framesPerFragment),
@@ -252,7 +256,12 @@ struct SplitJob {
                                         + "\(sample.decodeTime), expected \(expected)\(first && !sample.isSync ? ", not a sync sample" : ""))")
                 }
                 first = false
-                expected = sample.decodeTime + sample.duration
+                let (end, overflow) = sample.decodeTime.addingReportingOverflow(sample.duration)
+                guard sample.duration > 0, !overflow else {
+                    throw PipelineError(source: source.path, stage: .package,
+                                        message: "\(label): part \(k) has a sample of duration \(sample.duration)")
+                }
+                expected = end
                 try sink.append(sample)
             }
         }

@@ -201,12 +201,18 @@ public final class JobQueue: Sendable {
     }
 
     /// Cancels queued, running or waiting jobs (a running one stops at its next heartbeat and publishes nothing
-    /// more); a split encode's parts are cancelled with it.
+    /// more); a split encode's parts are cancelled with it, and cancelling one part cancels its whole split
+    /// (its join could never complete without it).
     public func cancel(_ ids: [Int64]) async throws -> [Int64] {
         try await wrap {
             try await db.rows("""
+                WITH splits AS (
+                    SELECT id FROM smoothpack_jobs WHERE id = ANY(\(ids))
+                    UNION SELECT parent_id FROM smoothpack_jobs WHERE id = ANY(\(ids)) AND parent_id IS NOT NULL
+                )
                 UPDATE smoothpack_jobs SET state = 'cancelled', lease_until = NULL, finished_at = now()
-                WHERE (id = ANY(\(ids)) OR parent_id = ANY(\(ids))) AND state IN ('queued', 'running', 'waiting')
+                WHERE (id IN (SELECT id FROM splits) OR parent_id IN (SELECT id FROM splits))
+                  AND state IN ('queued', 'running', 'waiting')
                 RETURNING id
                 """).map { try $0.decode(Int64.self) }.filter { ids.contains($0) }
         }
@@ -489,10 +495,10 @@ public final class JobQueue: Sendable {
             SELECT count(*)::bigint FROM reaped
             """)
         let n = Int(try rows.first?.decode(Int64.self) ?? 0)
-        if n > 0 {
-            try await failJoinsOfFailedParts()
-            try await notify("reaped")
-        }
+        // Every reap also settles joins whose part failed for good, whether it failed just now or in a `fail`
+        // whose follow-up statement was lost with its connection: a join is never left waiting for ever.
+        try await failJoinsOfFailedParts()
+        if n > 0 { try await notify("reaped") }
         return n
     }
 

@@ -17,7 +17,7 @@ struct ChunkSecondsTests {
         #expect(!plain.canonicalDescription.contains("chunk"))
     }
 
-    @Test(arguments: ["-1", "90000", "soon", "[1]"])
+    @Test(arguments: ["-1", "90000", "soon", "[1]", "0.5", "0.000000000000000001"])
     func outOfRangeOrNotANumberIsRefused(_ value: String) {
         #expect(throws: ProfileError.self) {
             try Profile.parse(yaml: "chunk_seconds: \(value)\n" + Self.ladder, file: "t.yaml", name: "t")

@@ -389,6 +389,16 @@ struct SplitTests {
         #expect(try await q.jobs().filter { $0.parentID == b.id }.allSatisfy { $0.state == .cancelled })
         status = try await q.status()
         #expect(status.waiting.isEmpty && status.counts["queued"] == 0)
+
+        // Cancelling one part cancels its whole split: the join would otherwise wait for it for ever.
+        let c = try await q.add(request("c"))
+        let cJob = try #require(try await q.claim(worker: "t", lease: .seconds(30)))
+        #expect(cJob.id == c.id)
+        #expect(try await q.split(cJob, plan: "{}", chunks: 2, audio: false))
+        let part = try #require(try await q.jobs().first { $0.parentID == c.id })
+        #expect(try await q.cancel([part.id]) == [part.id])
+        #expect(try await q.job(c.id)?.state == .cancelled)
+        #expect(try await q.jobs().filter { $0.parentID == c.id }.allSatisfy { $0.state == .cancelled })
     }
 
     // MARK: helpers
