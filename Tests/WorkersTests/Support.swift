@@ -49,6 +49,13 @@ final class PostgresServer: Sendable {
 enum S3Server {
     static let accessKey = "SMOOTHPACKTESTKEY"
     static let secretKey = "smoothpack-test-secret"
+    /// The variables that point a `smoothpack` process at the test server's identity (and nothing else).
+    static let credentials = ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey,
+                              "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"]
+    /// This process's environment with `credentials` set.
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(credentials) { _, test in test }
+    }
     static let bucket = "smoothpack-test"
     private static let stopDirectory = Mutex<String?>(nil)
 
@@ -145,12 +152,7 @@ final class WorkerProcess: Sendable {
                        "--scratch", scratch.appendingPathComponent("scratch-\(name)").path,
                        "--lease", "\(lease)", "--heartbeat", "\(lease / 6)", "--poll", "1", "--reap-interval", "0.5",
                        "--retry-delay", "0.2", "--grace", "20"] + extra
-        var env = ProcessInfo.processInfo.environment
-        env["AWS_ACCESS_KEY_ID"] = S3Server.accessKey
-        env["AWS_SECRET_ACCESS_KEY"] = S3Server.secretKey
-        env["AWS_REGION"] = "us-east-1"
-        env["AWS_EC2_METADATA_DISABLED"] = "true"
-        p.environment = env
+        p.environment = S3Server.environment
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: log)
         p.standardInput = FileHandle.nullDevice
@@ -209,8 +211,7 @@ func eventually(_ what: String, timeout: Double = 240, _ condition: () async thr
 
 /// Runs the `smoothpack` binary with S3 test credentials.
 func smoothpack(_ arguments: [String]) throws -> ProcessResult {
-    let env = ["AWS_ACCESS_KEY_ID=\(S3Server.accessKey)", "AWS_SECRET_ACCESS_KEY=\(S3Server.secretKey)",
-               "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"]
+    let env = S3Server.credentials.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     return try External.run(["env"] + env + [try TestPaths.smoothpackBinary] + arguments, timeout: 300)
 }
 
