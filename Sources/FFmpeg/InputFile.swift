@@ -16,13 +16,15 @@ public final class InputFile {
         guard opened >= 0, let ctx else {
             throw FFmpegError(code: opened, function: "avformat_open_input", path: path)
         }
-        context = ctx
+        // Before `context` is set: a class whose stored properties are all set runs `deinit` when its init
+        // throws, and that would close the context a second time (a double free).
         let found = avformat_find_stream_info(ctx, nil)
         if found < 0 {
             var c: UnsafeMutablePointer<AVFormatContext>? = ctx
             avformat_close_input(&c)
             throw FFmpegError(code: found, function: "avformat_find_stream_info", path: path)
         }
+        context = ctx
     }
 
     deinit {
