@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "FFmpeg", dependencies: ["CFFmpeg", "MediaCore"], swiftSettings: strict),
         .target(name: "Planning", dependencies: ["MediaCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning"], swiftSettings: strict),
+        .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning", "Platform"], swiftSettings: strict),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Files, digests, blocking work on threads, locks: the one layer under every module.
         .target(name: "Platform", dependencies: ["CCrypto", .product(name: "SystemPackage", package: "swift-system")],

@@ -54,12 +54,16 @@ public enum Blocking {
         _ body: @escaping @Sendable (CancellationCheck) throws -> T
     ) async throws -> T {
         let flag = CancellationFlag()
+        // The thread takes `body` out of the slot, so `body` and what it captured are released on that thread
+        // before the result is handed back, not after (when the thread's closure is destroyed, which races with
+        // the caller going on, and at the end of a program with its exit).
+        let slot = TakeOnce(body)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let check = flag.check
                 do {
                     try startThread(name: name, stackSize: stackSize) {
-                        continuation.resume(with: Result { try body(check) })
+                        continuation.resume(with: Self.runTaking(slot, check))
                     }
                 } catch {
                     continuation.resume(throwing: error)
@@ -68,6 +72,13 @@ public enum Blocking {
         } onCancel: {
             flag.set()
         }
+    }
+
+    /// Runs the body in `slot` once; the body is released when this returns.
+    private static func runTaking<T>(_ slot: TakeOnce<@Sendable (CancellationCheck) throws -> T>,
+                                     _ check: CancellationCheck) -> Result<T, any Error> {
+        guard let body = slot.take() else { return .failure(CancellationError()) }
+        return Result { try body(check) }
     }
 
     /// Starts a detached thread running `work` (C: `pthread_create` with a stack size).
@@ -113,3 +124,16 @@ private final class ThreadContext {
         return nil
     }
 #endif
+
+/// A value for exactly one taker. A thread that takes its work out of one holds the only reference to it, so
+/// the work (and everything it captured) is released where that thread lets go of it: before the thread reports
+/// that it is done, not later, when the thread's closure is destroyed.
+public final class TakeOnce<Value: Sendable>: Sendable {
+    private let value: Mutex<Value?>
+
+    /// Holds `value` until ``take()``.
+    public init(_ value: Value) { self.value = Mutex(value) }
+
+    /// The value, the first time; nil after that.
+    public func take() -> Value? { value.withLock { v in v.take() } }
+}

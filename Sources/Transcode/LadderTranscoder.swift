@@ -2,6 +2,7 @@ internal import FFmpeg
 internal import MediaCore
 public import Planning
 internal import Foundation
+internal import Platform
 
 /// Decodes a source once and encodes every rendition of a ``LadderPlan``: each video rung scales and
 /// encodes on its own thread, fed through a bounded queue; audio tracks are resampled and encoded on the
@@ -83,11 +84,21 @@ public final class LadderTranscoder {
             try input.seek(stream: video.sourceStreamIndex, to: Int64((seconds / timeBase.doubleValue).rounded(.down)))
         }
 
+        // Each thread takes its worker out of a slot and lets it go before it leaves the group, so every worker
+        // (its libx264 encoder, scaler and meters) is freed on this thread when `workers` goes, never by a rung
+        // thread after this function has returned.
         let group = DispatchGroup()
         for worker in workers {
             group.enter()
-            Thread.detachNewThread {
-                worker.run()
+            let slot = TakeOnce(worker)
+            do {
+                try Blocking.startThread(name: worker.rendition.label) {
+                    if let worker = slot.take() { worker.run() }
+                    group.leave()
+                }
+            } catch {
+                failure.record(error)
+                worker.queue.abort()  // nothing will take from it: the demuxer's puts are refused, not parked
                 group.leave()
             }
         }

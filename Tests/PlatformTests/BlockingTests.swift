@@ -47,6 +47,23 @@ private struct Boom: Error, Equatable { var n: Int }
         #expect((try? await task.value) == true)
     }
 
+    /// What the body captured is gone when `run` returns, even when its deinit takes a while (as freeing an
+    /// encoder does). The thread used to let go of the body only after handing the result back, so the last
+    /// release (and the deinit) could happen on that thread after the caller had gone on.
+    @Test func theBodysCapturesAreReleasedBeforeRunReturns() async throws {
+        let released = ReleaseFlag()
+        let n = try await Blocking.run("test-release") { [held = SlowToFree(released)] _ in held.value }
+        #expect(n == 42)
+        let gone = released.isSet.load(ordering: .acquiring)
+        #expect(gone, "the capture was still alive when run returned")
+    }
+
+    @Test func takeOnceGivesItsValueOnce() {
+        let slot = TakeOnce([1, 2, 3])
+        #expect(slot.take() == [1, 2, 3])
+        #expect(slot.take() == nil)
+    }
+
     @Test func neverCheckIsNeverCancelled() throws {
         #expect(!CancellationCheck.never.isCancelled)
         try CancellationCheck.never.checkCancellation()
@@ -55,5 +72,20 @@ private struct Boom: Error, Equatable { var n: Int }
         flag.set()
         #expect(flag.check.isCancelled)
         #expect(throws: CancellationError.self) { try flag.check.checkCancellation() }
+    }
+}
+
+private final class ReleaseFlag: Sendable {
+    let isSet = Atomic<Bool>(false)
+}
+
+/// Sets its flag from `deinit`, after a pause (long enough that a release racing with the caller loses).
+private final class SlowToFree: Sendable {
+    let value = 42
+    private let released: ReleaseFlag
+    init(_ released: ReleaseFlag) { self.released = released }
+    deinit {
+        usleepMicro(100_000)
+        released.isSet.store(true, ordering: .releasing)
     }
 }
