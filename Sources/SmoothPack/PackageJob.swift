@@ -67,18 +67,21 @@ struct PackageJob {
         var bitrates = Set<Int>()
         for (i, s) in sources.enumerated() {
             guard let v = s.tracks.first(where: { $0.config.isVideo }), case .video(let config) = v.config else { continue }
-            let bitrate = Self.unique(Self.nominal(v.bitrate), in: &bitrates)
-            plans[i].append(TrackPlan(track: v, kind: .video, bitrate: bitrate, file: Naming.videoFile(stem, bitrate: bitrate),
+            // A bitrate the container does not declare is measured while muxing; the file gets its name then.
+            let bitrate = v.bitrate > 0 ? Self.unique(Self.nominal(v.bitrate), in: &bitrates) : 0
+            let file = bitrate > 0 ? Naming.videoFile(stem, bitrate: bitrate) : Self.unnamed(input: i, kind: .video)
+            plans[i].append(TrackPlan(track: v, kind: .video, bitrate: bitrate, file: file,
                                       trackID: 1, policy: .video(minimumDuration: minimum), trackName: nil,
                                       width: config.width, height: config.height))
         }
         if let i = audioSource, let a = sources[i].tracks.first(where: { !$0.config.isVideo }),
            case .audio(let config) = a.config {
-            let bitrate = Self.nominal(a.bitrate)
+            let bitrate = a.bitrate > 0 ? Self.nominal(a.bitrate) : 0
             let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,
                                                                     sampleRate: config.sampleRate)
             plans[i].append(TrackPlan(track: a, kind: .audio, bitrate: bitrate,
-                                      file: Naming.audioFile(stem, trackName: "audio", bitrate: bitrate), trackID: 2,
+                                      file: bitrate > 0 ? Naming.audioFile(stem, trackName: "audio", bitrate: bitrate)
+                                          : Self.unnamed(input: i, kind: .audio), trackID: 2,
                                       policy: .audio(framesPerFragment: frames), trackName: "audio", width: nil, height: nil))
         }
         if plans.allSatisfy(\.isEmpty) {
@@ -101,7 +104,11 @@ struct PackageJob {
                 if stopped() { throw CancellationError() }
                 let results = try mux(source, tracks, into: work, alignment: &alignment, protectionVersion: protectionVersion,
                                       stopped: stopped)
-                for (plan, result) in zip(tracks, results) {
+                for (var plan, result) in zip(tracks, results) {
+                    if plan.bitrate == 0 {
+                        (plan.bitrate, plan.file) = try name(measured: plan, result.index, used: &bitrates, in: work,
+                                                             source: source.path)
+                    }
                     digests[plan.file] = result.digest
                     let track = WrittenTrack(kind: plan.kind, bitrate: plan.bitrate, file: plan.file,
                                              trackName: plan.trackName, language: plan.kind == .audio ? plan.track.language : nil,
@@ -172,6 +179,32 @@ struct PackageJob {
             if error is CancellationError { throw error }
             throw PipelineError.wrap(error, source: source.path, stage: .package)
         }
+    }
+
+    /// The working name of a track whose bitrate is not known before it is muxed (hidden: never described).
+    static func unnamed(input: Int, kind: MediaKind) -> String {
+        ".measuring-\(input)-\(kind == .video ? "video" : "audio")"
+    }
+
+    /// Names a track the container declared no bitrate for, from what was written: its media bytes over its
+    /// duration, rounded up to whole kb/s (unique among the video rungs), and moves its file to that name.
+    private func name(measured plan: TrackPlan, _ index: FragmentIndex, used: inout Set<Int>, in work: URL,
+                      source: String) throws -> (bitrate: Int, file: String) {
+        let bps = index.duration > 0 ? Double(index.mediaBytes) * 8 * Double(Clock.timescale) / Double(index.duration) : 0
+        var bitrate = max(1000, Int((bps / 1000).rounded(.up)) * 1000)
+        let file: String
+        if plan.kind == .video {
+            bitrate = Self.unique(bitrate, in: &used)
+            file = Naming.videoFile(stem, bitrate: bitrate)
+        } else {
+            file = Naming.audioFile(stem, trackName: plan.trackName ?? "audio", bitrate: bitrate)
+        }
+        do {
+            try FileManager.default.moveItem(at: work.appendingPathComponent(plan.file), to: work.appendingPathComponent(file))
+        } catch {
+            throw PipelineError.wrap(error, source: source, stage: .package)
+        }
+        return (bitrate, file)
     }
 
     /// Declared bitrates rounded to whole kb/s (the QualityLevel name).

@@ -8,7 +8,8 @@ public final class PreEncodedSource {
     public struct Track: Sendable, Equatable {
         public var streamIndex: Int
         public var config: CodecConfig
-        /// Declared bitrate, or bytes × 8 / duration when the container has none (bits per second).
+        /// The container's bitrate for the stream (bits per second), or 0 when it declares none (Matroska,
+        /// MPEG-TS): the packager then measures the samples it writes.
         public var bitrate: Int
         public var language: String?
     }
@@ -23,7 +24,6 @@ public final class PreEncodedSource {
         let input: InputFile
         do { input = try InputFile(path: path) } catch { throw error.about(path) }
         let info = input.probe()
-        let size = info.fileSize
         for p in input.streamParameters {
             switch p.kind {
             case .video where p.codec == "h264":
@@ -35,7 +35,7 @@ public final class PreEncodedSource {
                 tracks.append(Track(streamIndex: p.index,
                                     config: .video(VideoCodecConfig(sps: sets.sps, pps: sets.pps, width: p.width,
                                                                     height: p.height, frameDuration: frame)),
-                                    bitrate: Self.bitrate(p, fileSize: size), language: nil))
+                                    bitrate: Self.bitrate(p), language: nil))
             case .audio where p.codec == "aac":
                 guard p.profile == 1 || p.profile == -99 else {   // FF_PROFILE_AAC_LOW, or unknown
                     refused.append("stream \(p.index): AAC profile \(p.profile) is not AAC-LC"); continue
@@ -48,7 +48,7 @@ public final class PreEncodedSource {
                 tracks.append(Track(streamIndex: p.index,
                                     config: .audio(AudioCodecConfig(audioSpecificConfig: asc, sampleRate: p.sampleRate,
                                                                     channels: p.channels)),
-                                    bitrate: Self.bitrate(p, fileSize: size), language: p.language))
+                                    bitrate: Self.bitrate(p), language: p.language))
             case .video, .audio:
                 refused.append("stream \(p.index): \(p.codec) (only H.264 video and AAC-LC audio are packaged)")
             case .other:
@@ -57,11 +57,7 @@ public final class PreEncodedSource {
         }
     }
 
-    private static func bitrate(_ p: StreamParameters, fileSize: Int64) -> Int {
-        if p.bitRate > 0 { return p.bitRate }
-        let seconds = Double(p.duration) * p.timeBase.doubleValue
-        return seconds > 0 ? Int(Double(fileSize) * 8 / seconds) : 0
-    }
+    private static func bitrate(_ p: StreamParameters) -> Int { max(0, p.bitRate) }
 
     /// Decode times (10 MHz) of the IDR access units of video stream `streamIndex`: the first pass of
     /// the alignment check. Only timestamps and NAL headers are looked at.

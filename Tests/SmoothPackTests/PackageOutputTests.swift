@@ -135,6 +135,42 @@ import Transcode
         #expect(zip(dts, dts.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    /// Matroska declares no bitrate per stream: each track is named and declared at the bitrate of the samples
+    /// written (it was `_1000`, 1 kb/s, for every such track, so two Matroska rungs could not even be told apart
+    /// by a player). Checked against the packet sizes ffprobe reads from the source.
+    @Test func matroskaTracksAreNamedByTheirMeasuredBitrate() async throws {
+        let out = try TestPaths.temporaryDirectory("package-mkv-bitrate")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let mkv = out.appendingPathComponent("bars.mkv").path
+        let remux = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-i", TestPaths.testMedia("bars-25fps-stereo.mp4"),
+                                      "-c", "copy", mkv])
+        try #require(remux.status == 0, "\(remux.stderr)")
+        let declared = try External.ffprobeJSON(["-show_entries", "stream=bit_rate", mkv])
+        let streams = try #require(declared["streams"] as? [[String: Any]])
+        #expect(streams.allSatisfy { $0["bit_rate"] == nil }, "the remuxed file should declare no stream bitrate")
+
+        let p = try await Packager(profile: .named("fast")).package(files: [URL(fileURLWithPath: mkv)], into: out.appendingPathComponent("out"),
+                                                                   name: "bars")
+        for kind in [RenditionOutput.Kind.video, .audio] {
+            let r = try #require(p.renditions.first { $0.kind == kind })
+            let packets = try External.ffprobeJSON(["-select_streams", kind == .video ? "v" : "a",
+                                                    "-show_entries", "packet=size:format=duration", mkv])
+            let list = try #require(packets["packets"] as? [[String: Any]])
+            let bytes = list.compactMap { ($0["size"] as? String).flatMap(Int.init) }.reduce(0, +)
+            let format = try #require(packets["format"] as? [String: Any])
+            let seconds = try #require((format["duration"] as? String).flatMap(Double.init))
+            let expected = Double(bytes) * 8 / seconds
+            #expect(abs(Double(r.bitrate) - expected) <= max(2000, expected * 0.03),
+                    "\(kind): declared \(r.bitrate) b/s, the source's packets give \(Int(expected))")
+            #expect(r.file.hasSuffix("_\(r.bitrate).\(kind == .video ? "ismv" : "isma")"), "\(r.file) is not named by \(r.bitrate)")
+            #expect(FileManager.default.fileExists(atPath: p.directory.appendingPathComponent(r.file).path))
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: p.directory.path)
+        #expect(!left.contains { $0.hasPrefix(".measuring-") }, "\(left)")
+        let ismc = try String(contentsOf: p.directory.appendingPathComponent("bars.ismc"), encoding: .utf8)
+        #expect(!ismc.contains("Bitrate=\"1000\""), "\(ismc)")
+    }
+
     /// A second run with the same inputs returns the published presentation and leaves no work folder.
     @Test func aRepeatedPackageIsANoOp() async throws {
         let out = try TestPaths.temporaryDirectory("package-again")
