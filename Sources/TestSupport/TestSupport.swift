@@ -76,6 +76,19 @@ public enum External {
                              stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
     }
 
+    /// ``run(_:timeout:)`` on a thread of its own, for async tests: the wait for a long program (a build, an
+    /// encode) then never holds a thread of Swift's cooperative pool, which has as many threads as cores (two
+    /// here) and which every other test in the process, and the servers they start, need to make progress.
+    public static func runOffPool(_ arguments: [String], timeout: TimeInterval = 600) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try run(arguments, timeout: timeout) })
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
     /// `ffprobe -of json` output parsed into a dictionary.
     public static func ffprobeJSON(_ arguments: [String]) throws -> [String: Any] {
         let result = try run(["ffprobe", "-v", "error", "-of", "json"] + arguments)
