@@ -8,8 +8,8 @@ public final class PreEncodedSource {
     public struct Track: Sendable, Equatable {
         public var streamIndex: Int
         public var config: CodecConfig
-        /// The container's bitrate for the stream (bits per second), or 0 when it declares none (Matroska,
-        /// MPEG-TS): the packager then measures the samples it writes.
+        /// The container's bitrate for the stream (bits per second), or 0 when it declares none (Matroska;
+        /// H.264 in MPEG-TS): the packager then measures the samples it writes.
         public var bitrate: Int
         public var language: String?
     }
