@@ -190,8 +190,7 @@ struct PackageJob {
     /// duration, rounded up to whole kb/s (unique among the video rungs), and moves its file to that name.
     private func name(measured plan: TrackPlan, _ index: FragmentIndex, used: inout Set<Int>, in work: URL,
                       source: String) throws -> (bitrate: Int, file: String) {
-        let bps = index.duration > 0 ? Double(index.mediaBytes) * 8 * Double(Clock.timescale) / Double(index.duration) : 0
-        var bitrate = max(1000, Int((bps / 1000).rounded(.up)) * 1000)
+        var bitrate = EncodeJob.producedBitrate(bytes: index.mediaBytes, duration: index.duration)
         let file: String
         if plan.kind == .video {
             bitrate = Self.unique(bitrate, in: &used)
