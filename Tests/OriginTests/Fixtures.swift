@@ -129,8 +129,9 @@ struct LiveServer: Sendable {
     }
 }
 
-/// External programs, run on a Dispatch thread so that a blocking wait never occupies the Swift concurrency
-/// pool the server under test answers from (2 cores: two blocked test tasks would starve it).
+/// External programs, run on a thread of their own (`External.runOffPool`) so that a blocking wait never
+/// occupies the Swift concurrency pool the server under test answers from (2 cores: two blocked test tasks
+/// would starve it).
 enum Tools {
     /// `yt-dlp` from PATH, else the module of the `python3` on PATH (pip installs may not put scripts on PATH).
     static let ytDlp: [String] = {
@@ -140,11 +141,7 @@ enum Tools {
 
     static func run(_ arguments: [String], timeoutSeconds: Int = 180) async throws -> ProcessResult {
         let command = ["timeout", "-k", "5", String(timeoutSeconds)] + arguments
-        let result: ProcessResult = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try External.run(command) })
-            }
-        }
+        let result = try await External.runOffPool(command)
         let missingModule = arguments.starts(with: ["python3", "-m"]) && result.stderr.contains("No module named")
         if result.status == 127 || missingModule {
             throw ExternalToolError(
