@@ -11,7 +11,7 @@ extension QueueTests {
     static let key = "00112233445566778899aabbccddeeff"
 
     @Test func encryptingWorkerPublishesProtectedPresentations() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -57,14 +57,14 @@ extension QueueTests {
         await clients.shutdown()
     }
 
-    @Test func workerRefusesBadProtectionOptionsBeforeClaiming() throws {
+    @Test func workerRefusesBadProtectionOptionsBeforeClaiming() async throws {
         let url = "postgres://nobody@127.0.0.1:1/none"   // never reached: the options are refused first
-        let noContentID = try smoothpack(["worker", "--queue", url, "--encrypt", "--speke-url", "http://127.0.0.1:1/speke"])
+        let noContentID = try await smoothpack(["worker", "--queue", url, "--encrypt", "--speke-url", "http://127.0.0.1:1/speke"])
         #expect(noContentID.status != 0 && noContentID.stderr.contains("--speke-content-id"), "\(noContentID.stderr)")
-        let badKey = try smoothpack(["worker", "--queue", url, "--encrypt", "--key", "\(Self.kid):\(Self.key.dropLast(2))zz"])
+        let badKey = try await smoothpack(["worker", "--queue", url, "--encrypt", "--key", "\(Self.kid):\(Self.key.dropLast(2))zz"])
         #expect(badKey.status != 0 && !badKey.stderr.isEmpty)
         #expect(!badKey.stderr.lowercased().contains(Self.key.dropLast(2)), "the error repeats the key")
-        let noEncrypt = try smoothpack(["worker", "--queue", url, "--key", "\(Self.kid):\(Self.key)"])
+        let noEncrypt = try await smoothpack(["worker", "--queue", url, "--key", "\(Self.kid):\(Self.key)"])
         #expect(noEncrypt.status != 0 && noEncrypt.stderr.contains("need --encrypt"), "\(noEncrypt.stderr)")
     }
 

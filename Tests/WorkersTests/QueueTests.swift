@@ -14,19 +14,19 @@ struct QueueTests {
     // MARK: schema and queue statements
 
     @Test func initIsIdempotentAndNewerSchemaIsRefused() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
-        let first = try smoothpack(["queue", "init", "--queue", pg.url])
+        let first = try await smoothpack(["queue", "init", "--queue", pg.url])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("upgraded from version 0 to \(Schema.current)"))
-        let second = try smoothpack(["queue", "init", "--queue", pg.url])
+        let second = try await smoothpack(["queue", "init", "--queue", pg.url])
         #expect(second.status == 0)
         #expect(second.stdout.contains("up to date"))
 
         // A schema from a newer smoothpack: workers and status refuse it with one line.
         let psql = try External.run(["psql", pg.url, "-qc", "UPDATE smoothpack_schema SET version = 99"])
         #expect(psql.status == 0, "\(psql.stderr)")
-        let status = try smoothpack(["queue", "status", "--queue", pg.url])
+        let status = try await smoothpack(["queue", "status", "--queue", pg.url])
         #expect(status.status == 1)
         #expect(status.stderr.contains("version 99, newer than this smoothpack knows"))
         let scratch = try TestPaths.temporaryDirectory("workers-schema")
@@ -34,7 +34,7 @@ struct QueueTests {
         let code = await worker.wait(timeout: 60)
         #expect(code == 1)
         #expect(worker.logText.contains("newer than this smoothpack knows"))
-        let again = try smoothpack(["queue", "init", "--queue", pg.url])
+        let again = try await smoothpack(["queue", "init", "--queue", pg.url])
         #expect(again.status == 1)
     }
 
@@ -52,7 +52,7 @@ struct QueueTests {
     }
 
     @Test func duplicateEnqueueIsOneJobAndClaimsFollowPriority() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         defer { Task { await q.close() } }
@@ -127,7 +127,7 @@ struct QueueTests {
             try await S3Server.put(client, key: key, file: f)
             sources.append("s3://\(client.bucket)/\(key)")
         }
-        let r = try smoothpack(["queue", "add", "--queue", pg.url, "--endpoint-url", try S3Server.endpoint(),
+        let r = try await smoothpack(["queue", "add", "--queue", pg.url, "--endpoint-url", try S3Server.endpoint(),
                                 "--to", "s3://\(client.bucket)/\(prefix)/out", "--profile", "fast",
                                 "--attempts", "\(attempts)", "--priority", "\(priority)", "--json"] + sources)
         guard r.status == 0 else { throw FixtureError(message: "queue add: \(r.stdout) \(r.stderr)") }
@@ -156,7 +156,7 @@ struct QueueTests {
     }
 
     @Test func threeWorkersShareManyJobsEachDoneOnce() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -171,7 +171,7 @@ struct QueueTests {
         try await eventually("30 jobs done", timeout: 600) { try await q.status().counts["done"] == 30 }
 
         // Status while idle: nothing running; --json parses.
-        let status = try smoothpack(["queue", "status", "--queue", pg.url, "--json"])
+        let status = try await smoothpack(["queue", "status", "--queue", pg.url, "--json"])
         #expect(status.status == 0)
         let parsed = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         #expect((parsed?["counts"] as? [String: Any])?["done"] as? Int == 30)
@@ -199,7 +199,7 @@ struct QueueTests {
     }
 
     @Test func killedWorkerMidEncodeAndMidPublishIsReclaimedAndFinishesOnce() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -241,7 +241,7 @@ struct QueueTests {
     }
 
     @Test func staleWorkerCannotPublish() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -270,7 +270,7 @@ struct QueueTests {
     }
 
     @Test func poisonSourceFailsAfterRetriesWhileOthersComplete() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -292,18 +292,18 @@ struct QueueTests {
         #expect(failed.state == .failed && failed.attempts == 2)
         let reason = failed.error ?? ""
         #expect(!reason.isEmpty && !reason.contains("\n") && reason.contains("poison.mp4"), "\(reason)")
-        let status = try smoothpack(["queue", "status", "--queue", pg.url])
+        let status = try await smoothpack(["queue", "status", "--queue", pg.url])
         #expect(status.stdout.contains("#\(ids[0]) failed"))
         try await Self.expectAllDoneOnce(Array(ids.dropFirst()), queue: q, workers: workers, client: client)
         // retry puts it back with fresh attempts.
-        let retry = try smoothpack(["queue", "retry", "--queue", pg.url, "\(ids[0])"])
+        let retry = try await smoothpack(["queue", "retry", "--queue", pg.url, "\(ids[0])"])
         #expect(retry.status == 0 && retry.stdout.contains("queued"))
         await q.close()
         await clients.shutdown()
     }
 
     @Test func postgresRestartWhileWorkersRunLosesNothing() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -315,7 +315,7 @@ struct QueueTests {
         let ids = try await Self.enqueue(files, prefix: prefix, pg: pg, client: client)
         let workers = try (1...2).map { try WorkerProcess(name: "r\($0)", queue: pg.url, endpoint: endpoint, scratch: scratch) }
         try await eventually("first job done") { try await q.status().counts["done"] ?? 0 >= 1 }
-        try pg.restart()
+        try await pg.restart()
         await q.close()
         try await eventually("all 6 done after the restart") {
             (try? await q.status().counts["done"]) == 6
@@ -331,7 +331,7 @@ struct QueueTests {
     }
 
     @Test func watchS3QueuesEachObjectOnce() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -347,16 +347,16 @@ struct QueueTests {
         #expect(started.status == 200)
         let watch = ["queue", "watch-s3", "s3://\(client.bucket)/\(prefix)/inbox/", "--queue", pg.url, "--endpoint-url",
                      endpoint, "--to", "s3://\(client.bucket)/\(prefix)/out", "--profile", "fast", "--once"]
-        let first = try smoothpack(watch)
+        let first = try await smoothpack(watch)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.split(separator: "\n").count == 2, "\(first.stdout)")
         // A restarted watcher queues nothing again.
-        let second = try smoothpack(watch)
+        let second = try await smoothpack(watch)
         #expect(second.status == 0 && second.stdout.isEmpty, "\(second.stdout)")
         // New bytes under an old key, and a new key: two new jobs.
         try await S3Server.put(client, key: "\(prefix)/inbox/a.mp4", file: files[2])
         try await S3Server.put(client, key: "\(prefix)/inbox/c.mp4", file: files[0])
-        let third = try smoothpack(watch)
+        let third = try await smoothpack(watch)
         let lines = third.stdout.split(separator: "\n")
         #expect(lines.count == 2, "\(third.stdout)")
         // c.mp4 has a.mp4's old bytes: the same job as before (one job per source), reported as such.

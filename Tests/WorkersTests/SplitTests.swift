@@ -39,7 +39,7 @@ struct SplitTests {
         video: ["-preset", "veryfast", "-bf", "3", "-g", "120", "-keyint_min", "120", "-sc_threshold", "0"])
 
     @Test func twoMinuteSourceInFourChunksOverThreeWorkersMatchesTheWholeEncode() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -65,16 +65,16 @@ struct SplitTests {
         try await S3Server.put(client, key: key, file: source)
 
         // The same source twice: whole (--chunk-seconds 0) and in 30-second chunks. Two jobs, two versions.
-        func add(_ seconds: Int) throws -> Int64 {
-            let r = try smoothpack(["queue", "add", "--queue", pg.url, "--endpoint-url", endpoint,
+        func add(_ seconds: Int) async throws -> Int64 {
+            let r = try await smoothpack(["queue", "add", "--queue", pg.url, "--endpoint-url", endpoint,
                                     "--to", "s3://\(client.bucket)/\(prefix)/out", "--profile", profile.path,
                                     "--chunk-seconds", "\(seconds)", "--json", "s3://\(client.bucket)/\(key)"])
             guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
                   let id = object["id"] as? Int else { throw FixtureError(message: "queue add: \(r.stdout) \(r.stderr)") }
             return Int64(id)
         }
-        let whole = try add(0)
-        let split = try add(30)
+        let whole = try await add(0)
+        let split = try await add(30)
         #expect(whole != split)
 
         // The first three workers upload through a throttled proxy (200 kB/s per request body), so a chunk's part
@@ -106,10 +106,10 @@ struct SplitTests {
         let killedToken = try #require(killed.events.last { $0.job == chunk.id && $0.event == .claimed }?.token,
                                        "the killed worker logged no claim of chunk \(chunk.id)")
         // Until that chunk is encoded again, the split waits; `queue status` shows it with the parts left.
-        let status = try smoothpack(["queue", "status", "--queue", pg.url])
+        let status = try await smoothpack(["queue", "status", "--queue", pg.url])
         #expect(status.status == 0 && status.stdout.contains("#\(split) split ") && status.stdout.contains("waiting for"),
                 "\(status.stdout)")
-        let json = try smoothpack(["queue", "status", "--queue", pg.url, "--json"])
+        let json = try await smoothpack(["queue", "status", "--queue", pg.url, "--json"])
         let waiting = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["waiting"]
         let entry = (waiting as? [[String: Any]])?.first { ($0["id"] as? Int).map(Int64.init) == split }
         #expect((entry?["pendingParts"] as? Int ?? 0) >= 1 && entry?["kind"] as? String == "join", "\(json.stdout)")
@@ -239,7 +239,7 @@ struct SplitTests {
     }
 
     @Test func watchQueueEnqueuesEachSettledFileOnceAndWorkersPublishIt() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         let clients = try S3Server.clients()
@@ -316,7 +316,7 @@ struct SplitTests {
     /// the queued parts; `retry` starts the split again; `cancel` takes the parts with it; a stale part (its
     /// lease reclaimed) counts nothing off.
     @Test func jobGraphCountsPartsAndPropagatesFailure() async throws {
-        let pg = try PostgresServer()
+        let pg = try await PostgresServer()
         defer { pg.stop() }
         let q = try await pg.queue()
         do { try await jobGraph(q) } catch {

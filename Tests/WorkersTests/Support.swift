@@ -13,22 +13,23 @@ struct FixtureError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// A throwaway PostgreSQL (scripts/pg-server: a fresh cluster on a private unix socket) for one test.
+/// A throwaway PostgreSQL (scripts/pg-server: a fresh cluster on a private unix socket) for one test; starting
+/// and restarting it (initdb, pg_ctl) wait on a thread of their own, not on the cooperative pool.
 final class PostgresServer: Sendable {
     let directory: URL
     let url: String
 
-    init() throws {
+    init() async throws {
         directory = try TestPaths.temporaryDirectory("pg")
-        let r = try External.run([Self.script, "start", directory.path], timeout: 300)
+        let r = try await External.runOffPool([Self.script, "start", directory.path], timeout: 300)
         guard r.status == 0 else { throw FixtureError(message: "scripts/pg-server start failed: \(r.stderr)") }
         url = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static var script: String { TestPaths.repositoryRoot.appendingPathComponent("scripts/pg-server").path }
 
-    func restart() throws {
-        let r = try External.run([Self.script, "restart", directory.path], timeout: 300)
+    func restart() async throws {
+        let r = try await External.runOffPool([Self.script, "restart", directory.path], timeout: 300)
         guard r.status == 0 else { throw FixtureError(message: "scripts/pg-server restart failed: \(r.stderr)") }
     }
 
@@ -209,10 +210,10 @@ func eventually(_ what: String, timeout: Double = 240, _ condition: () async thr
     throw FixtureError(message: "timed out waiting for: \(what)")
 }
 
-/// Runs the `smoothpack` binary with S3 test credentials.
-func smoothpack(_ arguments: [String]) throws -> ProcessResult {
+/// Runs the `smoothpack` binary with S3 test credentials, waiting on a thread of its own (not the cooperative pool).
+func smoothpack(_ arguments: [String]) async throws -> ProcessResult {
     let env = S3Server.credentials.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-    return try External.run(["env"] + env + [try TestPaths.smoothpackBinary] + arguments, timeout: 300)
+    return try await External.runOffPool(["env"] + env + [try TestPaths.smoothpackBinary] + arguments, timeout: 300)
 }
 
 /// Checks a published presentation: its `.ism` and `.ismc` exist, and every media file the `.ism` names exists
