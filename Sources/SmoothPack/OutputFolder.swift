@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Platform
+internal import MediaCore
 internal import SystemPackage
 
 /// The output folder's layout and its atomic publishing: work happens in `<out>/.tmp-<pid>-<random>/`
@@ -91,4 +92,24 @@ enum Naming {
 
     static func videoFile(_ stem: String, bitrate: Int) -> String { "\(stem)_\(bitrate).ismv" }
     static func audioFile(_ stem: String, trackName: String, bitrate: Int) -> String { "\(stem)_\(trackName)_\(bitrate).isma" }
+
+    // The bitrates in those names (the QualityLevel `Bitrate`, docs/format.md §4): whole kb/s, unique per stream.
+
+    /// A declared bitrate rounded to whole kb/s, at least 1 kb/s.
+    static func nominal(_ bitrate: Int) -> Int { max(1000, (bitrate + 500) / 1000 * 1000) }
+
+    /// The average bitrate of `bytes` of media over `duration` (10 MHz), rounded up to whole kb/s, at least
+    /// 1 kb/s: what a rung or track declares when its bitrate is known only once it is written.
+    static func producedBitrate(bytes: Int64, duration: Int64) -> Int {
+        let bps = duration > 0 ? Double(bytes) * 8 * Double(Clock.timescale) / Double(duration) : 0
+        return max(1000, Int((bps / 1000).rounded(.up)) * 1000)
+    }
+
+    /// `bitrate`, or the next whole kb/s above it not in `used`; recorded in `used`.
+    static func unique(_ bitrate: Int, in used: inout Set<Int>) -> Int {
+        var b = bitrate
+        while used.contains(b) { b += 1000 }
+        used.insert(b)
+        return b
+    }
 }

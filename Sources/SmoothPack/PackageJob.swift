@@ -68,7 +68,7 @@ struct PackageJob {
         for (i, s) in sources.enumerated() {
             guard let v = s.tracks.first(where: { $0.config.isVideo }), case .video(let config) = v.config else { continue }
             // A bitrate the container does not declare is measured while muxing; the file gets its name then.
-            let bitrate = v.bitrate > 0 ? Self.unique(Self.nominal(v.bitrate), in: &bitrates) : 0
+            let bitrate = v.bitrate > 0 ? Naming.unique(Naming.nominal(v.bitrate), in: &bitrates) : 0
             let file = bitrate > 0 ? Naming.videoFile(stem, bitrate: bitrate) : Self.unnamed(input: i, kind: .video)
             plans[i].append(TrackPlan(track: v, kind: .video, bitrate: bitrate, file: file,
                                       trackID: 1, policy: .video(minimumDuration: minimum), trackName: nil,
@@ -76,7 +76,7 @@ struct PackageJob {
         }
         if let i = audioSource, let a = sources[i].tracks.first(where: { !$0.config.isVideo }),
            case .audio(let config) = a.config {
-            let bitrate = a.bitrate > 0 ? Self.nominal(a.bitrate) : 0
+            let bitrate = a.bitrate > 0 ? Naming.nominal(a.bitrate) : 0
             let frames = FragmentationPolicy.audioFramesPerFragment(targetDuration: fragmentDuration,
                                                                     sampleRate: config.sampleRate)
             plans[i].append(TrackPlan(track: a, kind: .audio, bitrate: bitrate,
@@ -190,10 +190,10 @@ struct PackageJob {
     /// duration, rounded up to whole kb/s (unique among the video rungs), and moves its file to that name.
     private func name(measured plan: TrackPlan, _ index: FragmentIndex, used: inout Set<Int>, in work: URL,
                       source: String) throws -> (bitrate: Int, file: String) {
-        var bitrate = EncodeJob.producedBitrate(bytes: index.mediaBytes, duration: index.duration)
+        var bitrate = Naming.producedBitrate(bytes: index.mediaBytes, duration: index.duration)
         let file: String
         if plan.kind == .video {
-            bitrate = Self.unique(bitrate, in: &used)
+            bitrate = Naming.unique(bitrate, in: &used)
             file = Naming.videoFile(stem, bitrate: bitrate)
         } else {
             file = Naming.audioFile(stem, trackName: plan.trackName ?? "audio", bitrate: bitrate)
@@ -204,16 +204,6 @@ struct PackageJob {
             throw PipelineError.wrap(error, source: source, stage: .package)
         }
         return (bitrate, file)
-    }
-
-    /// Declared bitrates rounded to whole kb/s (the QualityLevel name).
-    static func nominal(_ bitrate: Int) -> Int { max(1000, (bitrate + 500) / 1000 * 1000) }
-
-    static func unique(_ bitrate: Int, in used: inout Set<Int>) -> Int {
-        var b = bitrate
-        while used.contains(b) { b += 1000 }
-        used.insert(b)
-        return b
     }
 
     /// Fragment start times the muxer will choose: an IDR once the open fragment lasts `minimum`.

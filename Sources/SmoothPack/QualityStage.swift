@@ -129,15 +129,8 @@ extension EncodeJob {
         var used = Set(entries.filter { $0.rung.encoding.crf == nil }.map(\.rung.encoding.bitrate))
         return entries.map { e in
             guard e.rung.encoding.crf != nil else { return e.rung.encoding.bitrate }
-            return PackageJob.unique(producedBitrate(bytes: e.bytes, duration: e.duration), in: &used)
+            return Naming.unique(Naming.producedBitrate(bytes: e.bytes, duration: e.duration), in: &used)
         }
-    }
-
-    /// The average bitrate of `bytes` of media over `duration` (10 MHz), rounded up to whole kb/s, at least
-    /// 1 kb/s: what a rung or track declares when its bitrate is known only once it is written.
-    static func producedBitrate(bytes: Int64, duration: Int64) -> Int {
-        let bps = duration > 0 ? Double(bytes) * 8 * Double(Clock.timescale) / Double(duration) : 0
-        return max(1000, Int((bps / 1000).rounded(.up)) * 1000)
     }
 
     /// quality.json from the in-process measurement plus VMAF when a scorer is found.
