@@ -1,4 +1,5 @@
 public import Foundation
+internal import Platform
 internal import Synchronization
 
 /// Helpers shared by the test targets: repository paths, temporary folders, external tools.
@@ -80,12 +81,8 @@ public enum External {
     /// encode) then never holds a thread of Swift's cooperative pool, which has as many threads as cores (two
     /// here) and which every other test in the process, and the servers they start, need to make progress.
     public static func runOffPool(_ arguments: [String], timeout: TimeInterval = 600) async throws -> ProcessResult {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try run(arguments, timeout: timeout) })
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+        try await Blocking.run("external \(arguments.first ?? "")", stackSize: 1 << 20) { _ in
+            try run(arguments, timeout: timeout)
         }
     }
 
