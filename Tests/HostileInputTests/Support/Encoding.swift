@@ -86,7 +86,10 @@ enum Encode {
     }
 
     /// Checks the one presentation of `stem` in `out`: files present, checker OK, ffmpeg decodes, tracks together.
+    /// `cutSkew` widens "tracks together" for a source read while it was cut at an arbitrary byte: its own
+    /// tracks then end up to that far apart (see `interleaveSkew`).
     static func expectPresentation(out: URL, stem: String, video: Bool, audio: Bool, sourceDuration: Double?,
+                                   cutSkew: Double = 0,
                                    label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let stemDir = out.appendingPathComponent(stem)
         let versions = entries(stemDir).filter { !$0.hasPrefix(".") }
@@ -115,7 +118,7 @@ enum Encode {
             durations[name] = try mediaDuration(path)
         }
         if let longest = durations.values.max(), let shortest = durations.values.min() {
-            #expect(longest - shortest <= 0.2, "\(label): tracks end apart (audio/video out of step): \(durations)",
+            #expect(longest - shortest <= 0.2 + cutSkew, "\(label): tracks end apart (audio/video out of step): \(durations)",
                     sourceLocation: sourceLocation)
             if let sourceDuration {
                 #expect(longest >= sourceDuration - 0.2,
@@ -123,6 +126,22 @@ enum Encode {
                         sourceLocation: sourceLocation)
             }
         }
+    }
+
+    /// The most that `path`'s audio and video ends differ in any prefix of the file, in seconds: how far apart
+    /// the tracks of a copy cut at an arbitrary byte (a file still being written) can end. ffprobe lists packets
+    /// in file order; packets without a position share the PES of the packet before them.
+    static func interleaveSkew(_ path: String) throws -> Double {
+        let json = try External.ffprobeJSON(["-show_entries", "packet=stream_index,pts_time,duration_time", path])
+        var ends: [Int: Double] = [:], worst = 0.0
+        for packet in json["packets"] as? [[String: Any]] ?? [] {
+            guard let stream = packet["stream_index"] as? Int,
+                  let pts = (packet["pts_time"] as? String).flatMap(Double.init) else { continue }
+            let end = pts + ((packet["duration_time"] as? String).flatMap(Double.init) ?? 0)
+            ends[stream] = max(ends[stream] ?? end, end)
+            if ends.count >= 2, let high = ends.values.max(), let low = ends.values.min() { worst = max(worst, high - low) }
+        }
+        return worst
     }
 
     /// ffprobe's duration of a file (format duration, else the longest stream's).
