@@ -62,7 +62,8 @@ struct ProbeCommand: ParsableCommand {
         for p in m.points { lines.append("    probe \(p.width)x\(p.height): \(Int(p.bitsPerSecond / 1000)) kb/s") }
         for r in d.rungs {
             lines.append("    \(r.name): estimate \(r.estimate / 1000) kb/s, ceiling \(r.ceiling / 1000) → \(r.mode.rawValue)"
-                + (r.mode == .merged ? " into \(r.mergedInto ?? "?")" : " \(r.bitrate / 1000) kb/s (max \(r.maxrate / 1000))"))
+                + (r.mode == .merged ? " into \(r.mergedInto ?? "?")" : " \(r.bitrate / 1000) kb/s (max \(r.maxrate / 1000))")
+                + (r.crf.map { " at CRF \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

@@ -16,8 +16,13 @@ public enum LadderMode: String, Sendable, Equatable, Codable, CaseIterable {
 
 /// The `per_title` section of a profile.
 public struct PerTitleSettings: Sendable, Equatable, Codable {
-    /// The quality target, as x264's constant rate factor (lower is better; 18 is near transparent).
+    /// The quality target, as x264's constant rate factor (lower is better; 18 is near transparent), for the
+    /// top rung.
     public var crf: Int
+    /// CRF steps taken off per halving of a rung's height below the top rung's, rounded down
+    /// (``PerTitlePlanner/crf(forHeight:top:settings:)``): a small rung is scaled up on the viewer's screen, and
+    /// its coding artefacts with it.
+    public var crfStep: Double
     /// A capped-CRF rung must be at least this factor below the rung above it, or it is merged into it.
     public var mergeRatio: Double
     /// A rung whose estimate reaches this share of its ceiling keeps the profile's settings as written.
@@ -28,9 +33,10 @@ public struct PerTitleSettings: Sendable, Equatable, Codable {
     public var samples: Int
     public var sampleSeconds: Double
 
-    public init(crf: Int = 21, mergeRatio: Double = 1.4, nearCeiling: Double = 0.85, minimumBitrate: Int = 100_000,
+    public init(crf: Int = 21, crfStep: Double = 0.75, mergeRatio: Double = 1.4, nearCeiling: Double = 0.85, minimumBitrate: Int = 100_000,
                 samples: Int = 4, sampleSeconds: Double = 2) {
         self.crf = crf
+        self.crfStep = crfStep
         self.mergeRatio = mergeRatio
         self.nearCeiling = nearCeiling
         self.minimumBitrate = minimumBitrate
@@ -92,6 +98,8 @@ public struct RungDecision: Sendable, Equatable, Codable {
     public var mode: Mode
     /// The rung it was merged into (mode merged).
     public var mergedInto: String?
+    /// The rung's CRF (capped-crf; also what the estimate was made for).
+    public var crf: Int?
 }
 
 /// The whole per-title decision: inputs, model, and one row per profile rung.
@@ -136,12 +144,24 @@ public enum PerTitlePlanner {
         return min(exponentRange.upperBound, max(exponentRange.lowerBound, e))
     }
 
-    /// Bits per second the target needs at `width`x`height`.
-    public static func estimate(_ m: ComplexityMeasurement, width: Int, height: Int, settings: PerTitleSettings) -> Int {
+    /// The CRF of a rung of `area` pixels under a top rung of `topArea`: ``PerTitleSettings/crf`` less
+    /// ``PerTitleSettings/crfStep`` per halving of the picture's height (half its area's log2), rounded down.
+    public static func crf(area: Int, topArea: Int, settings: PerTitleSettings) -> Int {
+        guard area > 0, topArea > area, settings.crfStep > 0 else { return settings.crf }
+        let halvings = 0.5 * log2(Double(topArea) / Double(area))
+        return max(0, settings.crf - Int((settings.crfStep * halvings + 1e-9).rounded(.down)))
+    }
+
+    /// Bits per second the target needs at `width`x`height`, encoded at `crf` (default: the measured CRF).
+    /// Each CRF step below the measured one costs 2^(1/6) more bits (x264's rate factor: 6 steps double it).
+    public static func estimate(_ m: ComplexityMeasurement, width: Int, height: Int, crf: Int? = nil,
+                                settings: PerTitleSettings) -> Int {
         guard let top = m.points.max(by: { $0.width * $0.height < $1.width * $1.height }), top.width * top.height > 0 else {
             return settings.minimumBitrate
         }
-        let bps = top.bitsPerSecond * pow(Double(width * height) / Double(top.width * top.height), exponent(m))
+        let steps = Double(m.crf - (crf ?? m.crf))
+        let bps = top.bitsPerSecond * pow(2, steps / 6)
+            * pow(Double(width * height) / Double(top.width * top.height), exponent(m))
         let kbps = (max(0, bps) / 1000).rounded(.up)
         return max(settings.minimumBitrate, Int(kbps) * 1000)
     }
@@ -159,9 +179,11 @@ public enum PerTitlePlanner {
         }
         var kept: [VideoRung] = []
         var used = Set<Int>()
+        let topArea = video.rungs.map { $0.width * $0.height }.max() ?? 0
         for rung in video.rungs {
             let ceiling = rung.encoding
-            let est = estimate(m, width: rung.width, height: rung.height, settings: settings)
+            let rungCRF = crf(area: rung.width * rung.height, topArea: topArea, settings: settings)
+            let est = estimate(m, width: rung.width, height: rung.height, crf: rungCRF, settings: settings)
             if Double(est) >= settings.nearCeiling * Double(ceiling.bitrate) {
                 rows.append(RungDecision(name: rung.name, width: rung.width, height: rung.height, ceiling: ceiling.bitrate,
                                          estimate: est, bitrate: ceiling.bitrate, maxrate: ceiling.maxrate, mode: .ceiling))
@@ -184,17 +206,18 @@ public enum PerTitlePlanner {
             // ceiling's average: an underestimate then cannot make a capped-CRF rung cost more than the fixed one.
             let maxrate = min(ceiling.bitrate, Int((Double(bitrate) * Double(ceiling.maxrate) / Double(ceiling.bitrate)).rounded()))
             let bufsize = Int((Double(maxrate) * Double(ceiling.bufsize) / Double(ceiling.maxrate)).rounded())
-            (e.bitrate, e.maxrate, e.bufsize, e.crf) = (bitrate, maxrate, bufsize, settings.crf)
+            (e.bitrate, e.maxrate, e.bufsize, e.crf) = (bitrate, maxrate, bufsize, rungCRF)
             kept.append(VideoRung(name: rung.name, width: rung.width, height: rung.height, encoding: e))
             rows.append(RungDecision(name: rung.name, width: rung.width, height: rung.height, ceiling: ceiling.bitrate,
-                                     estimate: est, bitrate: bitrate, maxrate: maxrate, mode: .cappedCRF))
-            notes.append("\(rung.name): capped CRF \(settings.crf), ~\(bitrate / 1000) kb/s of \(ceiling.bitrate / 1000) kb/s (max \(maxrate / 1000))")
+                                     estimate: est, bitrate: bitrate, maxrate: maxrate, mode: .cappedCRF, crf: rungCRF))
+            notes.append("\(rung.name): capped CRF \(rungCRF), ~\(bitrate / 1000) kb/s of \(ceiling.bitrate / 1000) kb/s (max \(maxrate / 1000))")
         }
         result.video?.rungs = kept
         let fixedSum = video.rungs.reduce(0) { $0 + $1.encoding.bitrate }
         let plannedSum = kept.reduce(0) { $0 + $1.encoding.bitrate }
         let share = fixedSum > 0 ? Double(plannedSum) / Double(fixedSum) : 1
-        result.notes += ["per-title: CRF \(settings.crf), bits ∝ area^\((exp * 100).rounded() / 100), "
+        let step = settings.crfStep > 0 ? " (\(settings.crfStep) less per halving of the height)" : ""
+        result.notes += ["per-title: CRF \(settings.crf)\(step), bits ∝ area^\((exp * 100).rounded() / 100), "
                          + "\(kept.count) of \(video.rungs.count) rungs, planned \(Int((share * 100).rounded())) % of the fixed ladder's bitrate"]
             + notes
         return (result, PerTitleDecision(crf: settings.crf, exponent: exp, measurement: m, rungs: rows,

@@ -151,6 +151,8 @@ extension Profile {
             let p = perTitle
             lines.append("ladder=per-title crf=\(p.crf) merge_ratio=\(p.mergeRatio) near_ceiling=\(p.nearCeiling)"
                 + " minimum_bitrate=\(p.minimumBitrate) samples=\(p.samples) sample_seconds=\(p.sampleSeconds)")
+            // A separate line, so that per-title versions made before the key existed do not change.
+            if p.crfStep > 0 { lines.append("per_title.crf_step=\(p.crfStep)") }
         }
         if measureQuality { lines.append("quality=psnr,ssim") }
         return lines.joined(separator: "\n") + "\n"

@@ -56,7 +56,7 @@ private let reservedX264Params: [String: String] = [
 private enum Keys {
     static let root = ["description", "fragment_duration", "video", "audio", "ladder", "per_title", "quality",
                        "chunk_seconds"]
-    static let perTitle = ["crf", "merge_ratio", "near_ceiling", "minimum_bitrate", "samples", "sample_seconds"]
+    static let perTitle = ["crf", "crf_step", "merge_ratio", "near_ceiling", "minimum_bitrate", "samples", "sample_seconds"]
     static let rungDefaults = ["preset", "profile", "level", "bframes", "refs", "maxrate", "maxrate_factor",
                                "bufsize", "bufsize_factor", "x264_params"]
     static let video = ["codec"] + rungDefaults + ["rungs"]
@@ -192,6 +192,7 @@ struct ProfileParser {
             return v
         }
         if let v = try ratio("merge_ratio", 1...4) { p.mergeRatio = v }
+        if let v = try ratio("crf_step", 0...6) { p.crfStep = v }
         if let v = try ratio("near_ceiling", 0.1...1) { p.nearCeiling = v }
         if let v = try ratio("sample_seconds", 0.5...30) { p.sampleSeconds = v }
         profile.perTitle = p

@@ -273,10 +273,10 @@ struct ReportPage {
             h += "<p>Per-title ladder: CRF \(d.crf) target; the analysis encoded \(String(format: "%.1f", d.measurement.sampledSeconds)) s "
                 + "in \(d.measurement.segments) segment(s) in \(String(format: "%.2f", d.measurement.elapsed)) s; bits ∝ area^"
                 + "\(String(format: "%.2f", d.exponent)); planned \(Int((d.plannedShareOfFixed * 100).rounded())) % of the fixed ladder's bitrate.</p>"
-            h += "<table><tr><th class=\"l\">rung</th><th>size</th><th>ceiling kb/s</th><th>estimate kb/s</th><th>planned kb/s</th><th>maxrate kb/s</th><th class=\"l\">mode</th></tr>"
+            h += "<table><tr><th class=\"l\">rung</th><th>size</th><th>ceiling kb/s</th><th>estimate kb/s</th><th>planned kb/s</th><th>maxrate kb/s</th><th>CRF</th><th class=\"l\">mode</th></tr>"
             for r in d.rungs {
                 h += "<tr><td class=\"l\">\(esc(r.name))</td><td>\(r.width)x\(r.height)</td><td>\(r.ceiling / 1000)</td><td>\(r.estimate / 1000)</td>"
-                    + "<td>\(r.bitrate / 1000)</td><td>\(r.maxrate / 1000)</td><td class=\"l\">\(esc(r.mode.rawValue))\(r.mergedInto.map { " into \(esc($0))" } ?? "")</td></tr>"
+                    + "<td>\(r.bitrate / 1000)</td><td>\(r.maxrate / 1000)</td><td>\(r.crf.map(String.init) ?? "")</td><td class=\"l\">\(esc(r.mode.rawValue))\(r.mergedInto.map { " into \(esc($0))" } ?? "")</td></tr>"
             }
             h += "</table>"
             h += "<table><tr><th class=\"l\">probe size</th><th>kb/s at CRF \(d.crf)</th></tr>"

@@ -54,7 +54,8 @@ struct PerTitleTests {
             let ceiling = fixed.first { $0.name == r.name }!.encoding
             #expect(r.encoding.bitrate <= ceiling.bitrate && r.encoding.maxrate <= ceiling.maxrate)
             if r.encoding.crf != nil {
-                #expect(r.encoding.crf == 21)
+                // CRF 21 less 0.75 per halving of the height under the 1080p top: 360p (1.58 halvings) at 20.
+                #expect(r.encoding.crf == (r.height <= 360 ? 20 : 21), "\(r.name)")
                 // Capped at the ceiling's average, so the rung can never cost more than the fixed ladder's.
                 #expect(r.encoding.maxrate == min(ceiling.bitrate, r.encoding.bitrate * 3 / 2))
                 #expect(r.encoding.bufsize == r.encoding.maxrate * 4 / 3)
@@ -99,6 +100,36 @@ struct PerTitleTests {
         #expect(PerTitlePlanner.estimate(Self.measured(1, 2), width: 320, height: 180, settings: PerTitleSettings()) == 100_000)
     }
 
+    /// `crf_step`: CRF steps off per halving of the height (half the area's log2), rounded down; never above
+    /// the target, never below 0; a lower CRF raises the estimate by 2^(1/6) per step.
+    @Test(arguments: [
+        // (step, width, height, expected CRF) under a 1280x720 top rung at CRF 21
+        (0.0, 480, 270, 21), (1.0, 1280, 720, 21), (1.0, 960, 540, 21), (1.0, 640, 360, 20), (1.0, 480, 270, 20),
+        (0.75, 640, 360, 21), (0.75, 480, 270, 20), (2.0, 768, 432, 20), (2.0, 480, 270, 19), (6.0, 320, 180, 9),
+        (1.0, 1920, 1080, 21),   // larger than the top (not a ladder shape): the target
+    ])
+    func crfStepPerHalving(step: Double, width: Int, height: Int, expected: Int) {
+        let settings = PerTitleSettings(crf: 21, crfStep: step)
+        #expect(PerTitlePlanner.crf(area: width * height, topArea: 1280 * 720, settings: settings) == expected)
+        #expect(PerTitlePlanner.crf(area: 1, topArea: 1280 * 720, settings: PerTitleSettings(crf: 2, crfStep: 6)) == 0)
+    }
+
+    @Test func lowerCRFRaisesTheEstimateAndTheRungCarriesIt() throws {
+        let m = Self.measured(500, 1000)
+        let at21 = PerTitlePlanner.estimate(m, width: 768, height: 432, settings: PerTitleSettings())
+        let at15 = PerTitlePlanner.estimate(m, width: 768, height: 432, crf: 15, settings: PerTitleSettings())
+        #expect(at21 == 1_000_000 && at15 == 2_000_000)   // six steps double it
+        // Exponent 0.5, step 1 under the 1080p top: 720p (1.5x smaller in height) keeps 21; 360p (3x: 1.58
+        // halvings) gets 20 and 167k x 2^(1/6) = 188k; 540p merges into 720p.
+        let (plan, decision) = PerTitlePlanner.apply(Self.fixedPlan(), measurement: Self.measured(100, 200),
+                                                     settings: PerTitleSettings(crfStep: 1))
+        let crfs = Dictionary(uniqueKeysWithValues: (plan.video?.rungs ?? []).map { ($0.name, $0.encoding.crf) })
+        #expect(crfs == ["1080p": 21, "720p": 21, "360p": 20], "\(crfs)")
+        let row = try #require(decision.rungs.first { $0.name == "360p" })
+        #expect(row.crf == 20 && row.estimate == 188_000 && row.mode == .cappedCRF, "\(row)")
+        #expect(plan.notes.contains { $0.contains("360p: capped CRF 20") })
+    }
+
     @Test func mergeRatioDecidesWhatMerges() {
         // 720p and 540p estimates 1.33x apart: merged at the default 1.4, kept at 1.2.
         let m = Self.measured(100, 200)   // exponent 0.5: 1080p 500k, 720p 334k, 540p 250k, 360p 167k
@@ -128,6 +159,16 @@ struct PerTitleTests {
         #expect(p.perTitle == PerTitleSettings(crf: 23, mergeRatio: 1.5, minimumBitrate: 80_000, samples: 3, sampleSeconds: 1.5))
         #expect(p.canonicalDescription.contains("ladder=per-title crf=23"))
         #expect(p.canonicalDescription.contains("quality=psnr,ssim"))
+        #expect(p.canonicalDescription.contains("per_title.crf_step=0.75"))   // the default
+        let flat = try Profile.parse(yaml: "ladder: per-title\nper_title: { crf_step: 0 }\nvideo:\n  rungs: [{ height: 360, bitrate: 700k }]\n",
+                                     file: "t.yaml", name: "t")
+        #expect(flat.perTitle.crfStep == 0 && !flat.canonicalDescription.contains("crf_step"))
+        let stepped = try Profile.parse(yaml: "ladder: per-title\nper_title: { crf: 23, crf_step: 1.5 }\nvideo:\n  rungs: [{ height: 360, bitrate: 700k }]\n",
+                                        file: "t.yaml", name: "t")
+        #expect(stepped.perTitle.crfStep == 1.5 && stepped.canonicalDescription.contains("per_title.crf_step=1.5"))
+        #expect(throws: ProfileError.self) {
+            try Profile.parse(yaml: "per_title: { crf_step: 7 }\nvideo:\n  rungs: [{ height: 360, bitrate: 700k }]\n", file: "t.yaml", name: "t")
+        }
         let plain = try Profile.parse(yaml: "video:\n  rungs: [{ height: 360, bitrate: 700k }]\n", file: "t.yaml", name: "t")
         #expect(!plain.canonicalDescription.contains("ladder") && !plain.canonicalDescription.contains("quality"))
         #expect(throws: ProfileError.self) { try Profile.parse(yaml: "ladder: sometimes\n" + yaml.dropFirst(18), file: "t.yaml", name: "t") }
