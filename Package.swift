@@ -41,8 +41,10 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning", "Platform"], swiftSettings: strict),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // glibc's mallopt (ProcessMemory), which the Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
         // Files, digests, blocking work on threads, locks: the one layer under every module.
-        .target(name: "Platform", dependencies: ["CCrypto", .product(name: "SystemPackage", package: "swift-system")],
+        .target(name: "Platform", dependencies: ["CCrypto", "CMalloc", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
         .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
@@ -88,7 +90,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "PackagerCLI", dependencies: [
             "SmoothPack", "ISOBMFF", "FFmpeg", "Planning", "MediaCore", "SmoothManifest", "WatchFolder", "Origin",
-            "Publish", "Protection", "Workers",
+            "Publish", "Protection", "Workers", "Platform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 import SmoothPack
 
 @main
@@ -28,6 +29,9 @@ enum SmoothPackVersion {
 extension SmoothPackCommand {
     /// Parses and runs; usage errors exit with 2 (argument-parser's default is 64).
     static func main() async {
+        // Large freed blocks go back to the system, so long runs (2-hour sources, workers, serve) keep the
+        // resident set of short ones (ProcessMemory).
+        ProcessMemory.mapLargeBlocks()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
