@@ -20,7 +20,7 @@ public struct PerTitleSettings: Sendable, Equatable, Codable {
     /// top rung.
     public var crf: Int
     /// CRF steps taken off per halving of a rung's height below the top rung's, rounded down
-    /// (``PerTitlePlanner/crf(forHeight:top:settings:)``): a small rung is scaled up on the viewer's screen, and
+    /// (``PerTitlePlanner/crf(area:topArea:settings:)``): a small rung is scaled up on the viewer's screen, and
     /// its coding artefacts with it.
     public var crfStep: Double
     /// A capped-CRF rung must be at least this factor below the rung above it, or it is merged into it.
@@ -119,9 +119,11 @@ public struct PerTitleDecision: Sendable, Equatable, Codable {
 /// - The title's bits at the target scale with picture area to the power `exponent`, fitted between the two
 ///   largest probe sizes (clamped to 0.5…1; 0.75 with one point). A rung's estimate is the largest probe's
 ///   bits per second scaled to the rung's area, rounded up to 1 kb/s, at least ``PerTitleSettings/minimumBitrate``.
+/// - A rung's CRF is ``PerTitleSettings/crf`` less ``PerTitleSettings/crfStep`` per halving of its height below
+///   the top rung's, rounded down; its estimate is raised by 2^(1/6) per step.
 /// - A rung whose estimate reaches ``PerTitleSettings/nearCeiling`` of its profile bitrate keeps the
 ///   profile's settings exactly (hard content gets the fixed ladder). Otherwise it is encoded capped-CRF: CRF
-///   at the target, bitrate = the estimate, maxrate keeping the profile rung's maxrate/bitrate ratio but never
+///   at the rung's, bitrate = the estimate, maxrate keeping the profile rung's maxrate/bitrate ratio but never
 ///   above the profile rung's (average) bitrate, so the rung never averages more than the fixed one; bufsize
 ///   keeps the profile's bufsize/maxrate ratio.
 /// - A capped-CRF rung less than ``PerTitleSettings/mergeRatio`` below the rung kept above it is merged into
