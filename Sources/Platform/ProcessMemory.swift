@@ -7,7 +7,7 @@ public enum ProcessMemory {
     /// Asks glibc to give every block of `bytes` or more its own mapping, handed back to the system when it is
     /// freed. By default glibc raises that threshold to the largest block freed so far (up to 32 MiB); blocks
     /// below it then come from the heap and, once freed, stay in the resident set. Packaging a 2-hour source
-    /// peaked at 1.66x the RSS of a 10-minute one that way; with 4 MiB, 1.25x, most of the rest being
+    /// peaked at 1.65x the RSS of a 10-minute one that way; with 4 MiB, 1.22x, most of the rest being
     /// libavformat's sample index of the source (docs/benchmarks.md). Setting it also stops the automatic
     /// raising. Returns whether the allocator took it (false where there is no glibc).
     @discardableResult
