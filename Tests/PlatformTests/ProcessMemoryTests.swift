@@ -13,18 +13,35 @@ import Testing
     }
 
     /// After a 24 MiB block is freed glibc would serve blocks up to 24 MiB from the heap (and keep them resident
-    /// once freed); with the setting, a 6 MiB block still gets its own mapping.
+    /// once freed); with the setting, a 6 MiB block still gets its own mapping. glibc maps a block only when its
+    /// arena has no free chunk that fits, and in the test process other tests leave such chunks behind, so the
+    /// check runs in a fresh process (an exit test), as the setting runs at the start of `smoothpack`.
     @Test(.enabled(if: glibcAllocator, "glibc's allocator (not a sanitizer's)"))
-    func largeBlocksKeepTheirOwnMappingAfterALargerFree() throws {
-        #expect(ProcessMemory.mapLargeBlocks(atLeast: 4 << 20))
-        let big = try #require(malloc(24 << 20))
-        free(big)
-        let block = try #require(malloc(6 << 20))
-        defer { free(block) }
-        #expect(Self.isMapped(block))
-        let small = try #require(malloc(64 << 10))
-        defer { free(small) }
-        #expect(!Self.isMapped(small))
+    func largeBlocksKeepTheirOwnMappingAfterALargerFree() async {
+        await #expect(processExitsWith: .exitCode(0)) {
+            guard ProcessMemory.mapLargeBlocks(atLeast: 4 << 20) else { exit(2) }
+            guard let big = malloc(24 << 20) else { exit(3) }
+            free(big)
+            guard let block = malloc(6 << 20), let small = malloc(64 << 10) else { exit(3) }
+            let mapped = ProcessMemoryTests.isMapped(block), smallMapped = ProcessMemoryTests.isMapped(small)
+            free(block)
+            free(small)
+            exit(mapped && !smallMapped ? 0 : 1)
+        }
+    }
+
+    /// The same sequence without the setting: glibc's raised threshold keeps the 6 MiB block on the heap. Shows
+    /// the check above can fail.
+    @Test(.enabled(if: glibcAllocator, "glibc's allocator (not a sanitizer's)"))
+    func withoutTheSettingTheBlockComesFromTheHeap() async {
+        await #expect(processExitsWith: .exitCode(0)) {
+            guard let big = malloc(24 << 20) else { exit(3) }
+            free(big)
+            guard let block = malloc(6 << 20) else { exit(3) }
+            let mapped = ProcessMemoryTests.isMapped(block)
+            free(block)
+            exit(mapped ? 1 : 0)
+        }
     }
 }
 #endif
