@@ -68,9 +68,11 @@ let package = Package(
             "ISOBMFF", "SmoothManifest", "Platform",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: strict),
         .target(name: "WatchFolder", dependencies: [

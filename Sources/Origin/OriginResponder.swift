@@ -3,6 +3,7 @@ public import Hummingbird
 internal import ISOBMFF
 public import Logging
 internal import NIOCore
+internal import Platform
 
 /// The request context of the origin: Hummingbird's core context plus the request target, parsed once.
 public struct OriginRequestContext: RequestContext {
@@ -11,9 +12,12 @@ public struct OriginRequestContext: RequestContext {
     var receivedTarget = "/"
     /// The target parsed by ``RequestPath`` (414/400/404 rules) before routing.
     var target: Result<RequestPath, OriginError> = .failure(.notFound("no request target"))
+    /// Where large bodies go to be sent with `sendfile` (nil without a ``RegionSender`` on the connection).
+    let regions: RegionMailbox?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.regions = RegionMailbox.lookup(source.channel)
     }
 
     /// The parsed target; the failure it was refused with otherwise.
@@ -75,14 +79,18 @@ public struct OriginResponder: HTTPResponder {
 
 /// The one place a ``Payload`` (file, byte range, content type, cache headers) becomes a response: strong
 /// `ETag` and `If-None-Match` (304), a single `Range` (206/416), `HEAD` (headers only, nothing read), and the
-/// body — one buffer when small or cached, else read in pieces while writing. Every read runs on ``FileWork``.
+/// body — a file region sent with `sendfile` when the connection has a ``RegionSender`` and the body is at
+/// least ``FileRegions/minimumLength``, else one buffer when small or cached, else read in pieces while
+/// writing. Every read runs on ``FileWork``.
 struct PayloadResponder: Sendable {
     let origin: SmoothOrigin
     let logger: Logger
     /// Files streamed in pieces of this size; smaller bodies go out in one buffer.
     static let chunkSize = 256 << 10
 
-    func response(_ payload: Payload, for request: Request) async throws(OriginError) -> Response {
+    func response(
+        _ payload: Payload, for request: Request, regions: RegionMailbox? = nil
+    ) async throws(OriginError) -> Response {
         var headers = HTTPFields()
         headers.reserveCapacity(10)
         headers[.contentType] = payload.contentType
@@ -110,7 +118,32 @@ struct PayloadResponder: Sendable {
         }
         headers[.contentLength] = String(range.count)
         if request.method == .head { return Response(status: status, headers: headers) }
+        if let regions, range.count >= FileRegions.minimumLength, let key = post(payload, range, to: regions) {
+            headers[HTTPField.Name(FileRegions.header)!] = String(key)
+            // The bytes follow from the RegionSender; this body only declares their length and ends.
+            return Response(
+                status: status, headers: headers,
+                body: ResponseBody(contentLength: range.count) { writer in try await writer.finish(nil) })
+        }
         return Response(status: status, headers: headers, body: try await body(payload, range))
+    }
+
+    /// Posts `range` of `payload`'s file to `regions`; nil (the body is then copied) for a body held in memory,
+    /// or when the file can no longer be duplicated (closed, shrunk: the copying path reports that properly).
+    private func post(_ payload: Payload, _ range: Range<Int64>, to regions: RegionMailbox) -> UInt64? {
+        let file: ReadableFile
+        let base: Int64
+        switch payload.source {
+        case .buffer: return nil
+        case .fragment(let location):
+            file = location.media.source.file
+            base = location.range.lowerBound
+        case .file(let source):
+            file = source.file
+            base = 0
+        }
+        guard let descriptor = try? file.duplicateDescriptor() else { return nil }
+        return regions.post(.init(descriptor: descriptor, range: (base + range.lowerBound)..<(base + range.upperBound)))
     }
 
     /// The body for `range` of `payload`: one buffer when small or cached, else read in pieces while writing.

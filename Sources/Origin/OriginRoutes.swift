@@ -32,13 +32,15 @@ public enum OriginRoutes {
             for method in [HTTPRequest.Method.get, .head] {
                 router.on(RouterPath(stringLiteral: folders + "{stem}.ism/Manifest"), method: method) {
                     request, context in
-                    try await responder.response(try await origin.manifest(try context.path()), for: request)
+                    try await responder.response(
+                        try await origin.manifest(try context.path()), for: request, regions: context.regions)
                 }
                 for noun in ["Fragments(*", "FragmentInfo(*"] {
                     let path = RouterPath(stringLiteral: folders + "{stem}.ism/QualityLevels(*/" + noun)
                     router.on(path, method: method) {
                         request, context in
-                        try await responder.response(try await origin.fragment(try context.path()), for: request)
+                        try await responder.response(
+                            try await origin.fragment(try context.path()), for: request, regions: context.regions)
                     }
                 }
             }
@@ -172,7 +174,8 @@ struct StaticFallbackMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let path = try context.path()
-            return try await responder.response(try await responder.origin.any(path), for: request)
+            return try await responder.response(
+                try await responder.origin.any(path), for: request, regions: context.regions)
         }
     }
 }

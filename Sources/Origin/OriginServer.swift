@@ -1,4 +1,5 @@
 public import Hummingbird
+internal import HummingbirdCore
 public import Logging
 internal import NIOCore
 
@@ -14,8 +15,13 @@ public enum OriginServer {
     ) -> Application<OriginResponder> {
         Application(
             responder: OriginResponder(origin: origin, logger: logger),
-            server: .http1(
-                configuration: .init(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
+            server: HTTPServerBuilder { responder in
+                RegionSendingHTTP1Channel(
+                    http1: HTTP1Channel(
+                        responder: responder,
+                        configuration: .init(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
+                    logger: logger)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),
                 serverName: origin.configuration.serverName),

@@ -1,5 +1,8 @@
 public import SystemPackage
 internal import Synchronization
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// A read-only file read with `pread(2)` (``FileDescriptor/read(fromAbsoluteOffset:into:retryOnInterrupt:)``).
 /// Safe to share between threads: `pread` does not move a shared file position, and ``close()`` waits for
@@ -77,6 +80,28 @@ public final class ReadableFile: RandomAccessSource, Sendable {
             }
             done += n
         }
+    }
+
+    /// A second descriptor of the same open file (C: `fcntl(F_DUPFD_CLOEXEC)`) that the caller owns and must
+    /// close, for an API that takes ownership of what it is given (the origin's `sendfile` bodies). Checks,
+    /// like a read, that the file is not closed and, with `fstat`, that it still holds `size` bytes (a file
+    /// that shrank since it was opened throws `.truncated` instead of leaving a `sendfile` short).
+    public func duplicateDescriptor() throws(PlatformError) -> CInt {
+        try beginRead()
+        defer { endRead() }
+        let copy = fcntl(fd.rawValue, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw .system("fcntl", path.string, code: errno) }
+        let current: FileStatus
+        do throws(PlatformError) { current = try FileStatus.of(descriptor: FileDescriptor(rawValue: copy), path: path) } catch {
+            _ = Glibc.close(copy)
+            throw error
+        }
+        guard current.size >= size else {
+            _ = Glibc.close(copy)
+            throw PlatformError(.truncated, function: "fstat", path: path.string,
+                                detail: "\(current.size) bytes, \(size) when opened")
+        }
+        return copy
     }
 
     /// Exactly `count` bytes at `offset`; the range is checked against the size before anything is allocated.

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
+internal import HummingbirdCore
+internal import Logging
+internal import NIOCore
+internal import NIOHTTP1
+internal import Synchronization
+
+/// Fragment and media bodies sent with `sendfile(2)` instead of being copied through user space.
+///
+/// Hummingbird's response body writer takes only `ByteBuffer`s, so the file region goes round it: the route
+/// posts the body (a descriptor of its own and a byte range) to its connection's ``RegionMailbox`` and answers
+/// with the status, the headers (with the real `Content-Length`) and an empty body, marked by one internal
+/// header naming the post. ``RegionSender``, a handler placed in the connection's pipeline below Hummingbird's
+/// HTTP/1 codec (where bodies are NIO's `IOData`, which may be a `FileRegion`), removes the header, and writes
+/// the region between the head and the end of that response. Keyed posts (not a queue) keep a response that a
+/// middleware replaced from ever taking another one's bytes; a marked head whose post is missing becomes a 502
+/// with no body rather than a length without its bytes.
+///
+/// Where there is no such handler (Hummingbird's router tests, another server) ``RegionMailbox/lookup(_:)``
+/// finds nothing and the body goes out as a buffer, as before.
+enum FileRegions {
+    /// Bodies at least this long go out as file regions; shorter ones are copied (one `pread` or a cache hit
+    /// against a duplicated descriptor, `fstat`, `sendfile` and `close`).
+    static let minimumLength: Int64 = 16 << 10
+    /// The internal header; never reaches the client.
+    static let header = "x-smoothpack-file-region"
+}
+
+/// The file regions the routes of one connection have posted and its ``RegionSender`` has not sent yet. Owns
+/// their descriptors: each is closed once sent, or when the connection goes away.
+final class RegionMailbox: Sendable {
+    struct Region: Sendable {
+        /// Owned: a duplicate from ``Platform/ReadableFile/duplicateDescriptor()``.
+        let descriptor: CInt
+        /// Absolute byte range in the file.
+        let range: Range<Int64>
+    }
+
+    private struct State {
+        var next: UInt64 = 1
+        var posted: [UInt64: Region] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Takes ownership of `region`; the key goes into the response's internal header. Nil (and the
+    /// descriptor closed) once the connection has gone away.
+    func post(_ region: Region) -> UInt64? {
+        let key: UInt64? = state.withLock { s in
+            guard !s.closed else { return nil }
+            let key = s.next
+            s.next += 1
+            s.posted[key] = region
+            return key
+        }
+        if key == nil { _ = Glibc.close(region.descriptor) }
+        return key
+    }
+
+    /// The region posted under `key`, now owned by the caller.
+    func take(_ key: UInt64) -> Region? { state.withLock { $0.posted.removeValue(forKey: key) } }
+
+    /// Number of regions posted and not taken (tests).
+    var pendingCount: Int { state.withLock { $0.posted.count } }
+
+    /// Closes every region not taken; later posts are refused.
+    func close() {
+        let orphans = state.withLock { s in
+            s.closed = true
+            defer { s.posted = [:] }
+            return Array(s.posted.values)
+        }
+        for region in orphans { _ = Glibc.close(region.descriptor) }
+    }
+
+    private static let registry = Mutex<[ObjectIdentifier: RegionMailbox]>([:])
+
+    /// The mailbox of `channel`'s ``RegionSender``, if it has one.
+    static func lookup(_ channel: any Channel) -> RegionMailbox? {
+        registry.withLock { $0[ObjectIdentifier(channel)] }
+    }
+
+    fileprivate static func register(_ mailbox: RegionMailbox, for channel: any Channel) {
+        registry.withLock { $0[ObjectIdentifier(channel)] = mailbox }
+    }
+
+    fileprivate static func unregister(_ channel: any Channel) {
+        _ = registry.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Number of connections with a sender (tests).
+    static var registeredCount: Int { registry.withLock { $0.count } }
+}
+
+/// Writes the posted file region of each marked response between its head and its end (see ``FileRegions``).
+/// Runs on the connection's event loop; NIO sends the region with `sendfile`.
+final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let mailbox = RegionMailbox()
+    private var pending: (handle: NIOFileHandle, range: Range<Int64>)?
+    private let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        RegionMailbox.register(mailbox, for: context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        RegionMailbox.unregister(context.channel)
+        mailbox.close()
+        if let p = pending {
+            pending = nil
+            try? p.handle.close()
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.headers.contains(name: FileRegions.header):
+            let key = head.headers.first(name: FileRegions.header).flatMap { UInt64($0) }
+            head.headers.remove(name: FileRegions.header)
+            if let key, let region = mailbox.take(key) {
+                if let stale = pending { try? stale.handle.close() }
+                pending = (NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: region.descriptor), region.range)
+            } else {
+                logger.error("file region \(key.map(String.init) ?? "?") of a response was not posted; answered 502")
+                head.status = .badGateway
+                head.headers.replaceOrAdd(name: "content-length", value: "0")
+                head.headers.remove(name: "content-range")
+            }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
+            if let p = pending {
+                pending = nil
+                let region = FileRegion(
+                    fileHandle: p.handle, readerIndex: Int(p.range.lowerBound), endIndex: Int(p.range.upperBound))
+                let handle = p.handle
+                context.write(wrapOutboundOut(.body(.fileRegion(region)))).whenComplete { _ in try? handle.close() }
+            }
+            context.write(data, promise: promise)
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+}
+
+/// Hummingbird's HTTP/1 channel with a ``RegionSender`` under its codec.
+struct RegionSendingHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let http1: HTTP1Channel
+    let logger: Logger
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let senderLogger = self.logger
+        return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+            try pipeline.addHandler(RegionSender(logger: senderLogger), position: .after(encoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await http1.handle(value: value, logger: logger)
+    }
+}
