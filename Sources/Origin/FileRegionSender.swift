@@ -28,6 +28,13 @@ enum FileRegions {
     static let header = "x-smoothpack-file-region"
 }
 
+/// A count of regions handed to NIO (one per origin: the tests check the path is taken).
+final class RegionCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add() { count.add(1, ordering: .relaxed) }
+}
+
 /// The file regions the routes of one connection have posted and its ``RegionSender`` has not sent yet. Owns
 /// their descriptors: each is closed once sent, or when the connection goes away.
 final class RegionMailbox: Sendable {
@@ -104,8 +111,12 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
     let mailbox = RegionMailbox()
     private var pending: (handle: NIOFileHandle, range: Range<Int64>)?
     private let logger: Logger
+    private let sent: RegionCount
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, sent: RegionCount = RegionCount()) {
+        self.logger = logger
+        self.sent = sent
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         RegionMailbox.register(mailbox, for: context.channel)
@@ -141,6 +152,7 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
                 let region = FileRegion(
                     fileHandle: p.handle, readerIndex: Int(p.range.lowerBound), endIndex: Int(p.range.upperBound))
                 let handle = p.handle
+                sent.add()
                 context.write(wrapOutboundOut(.body(.fileRegion(region)))).whenComplete { _ in try? handle.close() }
             }
             context.write(data, promise: promise)
@@ -155,13 +167,14 @@ struct RegionSendingHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let http1: HTTP1Channel
     let logger: Logger
+    let sent: RegionCount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let senderLogger = self.logger
+        let (senderLogger, sent) = (self.logger, self.sent)
         return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-            try pipeline.addHandler(RegionSender(logger: senderLogger), position: .after(encoder))
+            try pipeline.addHandler(RegionSender(logger: senderLogger, sent: sent), position: .after(encoder))
             return value
         }
     }

@@ -20,7 +20,7 @@ public enum OriginServer {
                     http1: HTTP1Channel(
                         responder: responder,
                         configuration: .init(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
-                    logger: logger)
+                    logger: logger, sent: origin.regionsSent)
             },
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),

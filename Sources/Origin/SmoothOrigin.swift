@@ -33,6 +33,8 @@ public final class SmoothOrigin: Sendable {
     private let presentations: LRUCache<String, Cached<LoadedPresentation>>
     private let mediaFiles: LRUCache<String, Cached<MediaFile>>
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
+    /// Bodies this origin's server sent as file regions (`sendfile`), counted by its ``RegionSender``s.
+    let regionsSent = RegionCount()
 
     /// Largest `.ism` read.
     static let maxServerManifestBytes: Int64 = 4 << 20
