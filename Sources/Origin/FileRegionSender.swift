@@ -21,8 +21,8 @@ internal import Synchronization
 /// Where there is no such handler (Hummingbird's router tests, another server) ``RegionMailbox/lookup(_:)``
 /// finds nothing and the body goes out as a buffer, as before.
 enum FileRegions {
-    /// Bodies at least this long go out as file regions; shorter ones are copied (one `pread` or a cache hit
-    /// against a duplicated descriptor, `fstat`, `sendfile` and `close`).
+    /// Bodies at least this long go out as file regions. Shorter ones are copied: one `pread` or a cache hit
+    /// against duplicating the descriptor, `fstat`, `sendfile` and `close` (a round figure, not tuned).
     static let minimumLength: Int64 = 16 << 10
     /// The internal header; never reaches the client.
     static let header = "x-smoothpack-file-region"
@@ -97,9 +97,6 @@ final class RegionMailbox: Sendable {
     fileprivate static func unregister(_ channel: any Channel) {
         _ = registry.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
-
-    /// Number of connections with a sender (tests).
-    static var registeredCount: Int { registry.withLock { $0.count } }
 }
 
 /// Writes the posted file region of each marked response between its head and its end (see ``FileRegions``).
@@ -143,7 +140,8 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
                 logger.error("file region \(key.map(String.init) ?? "?") of a response was not posted; answered 502")
                 head.status = .badGateway
                 head.headers.replaceOrAdd(name: "content-length", value: "0")
-                head.headers.remove(name: "content-range")
+                head.headers.replaceOrAdd(name: "cache-control", value: "no-store")
+                for name in ["content-range", "etag", "content-type"] { head.headers.remove(name: name) }
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:

@@ -74,6 +74,8 @@ import Testing
         }
         #expect(head.status == .badGateway)
         #expect(head.headers["content-length"] == ["0"])
+        #expect(head.headers["cache-control"] == ["no-store"], "a cache must not keep the failure")
+        #expect(head.headers["content-type"].isEmpty)
         #expect(!head.headers.contains(name: FileRegions.header))
         guard case .end = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self)) else {
             Issue.record("a body was sent for a 502 without one")
