@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SmoothManifest
 import Testing
 
@@ -8,6 +11,10 @@ import Testing
 /// trap, and the memory a parse holds stays under a fixed bound.
 @Suite struct HostileValueTests {
     static let memoryBound = 256 << 20
+    /// Under AddressSanitizer (scripts/sanitize) freed blocks wait in its quarantine (256 MiB by default) before
+    /// reuse, so resident growth measures the quarantine, not what a parse holds; the chunk-table bound below
+    /// still applies there.
+    static let quarantinedAllocator = dlsym(nil, "__asan_init") != nil
 
     /// Peak resident memory (VmHWM) in bytes; 0 without /proc.
     static func peakResident() -> Int {
@@ -23,7 +30,11 @@ import Testing
         let peak = peakResident()
         _ = try? ServerManifest(xml: bytes, limits: limits)
         #expect(FuzzEntry.manifestReader(bytes).isEmpty)
-        defer { #expect(peakResident() - peak < memoryBound, "resident peak grew by \(peakResident() - peak) bytes") }
+        defer {
+            if !quarantinedAllocator {
+                #expect(peakResident() - peak < memoryBound, "resident peak grew by \(peakResident() - peak) bytes")
+            }
+        }
         do {
             let m = try ClientManifest(xml: bytes, limits: limits)
             let held = m.streams.reduce(0) { $0 + $1.chunks.capacity * MemoryLayout<Chunk>.stride }
