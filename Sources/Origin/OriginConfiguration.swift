@@ -28,7 +28,9 @@ public struct OriginConfiguration: Sendable, Equatable {
     public var presentationCacheCapacity: Int
     /// How many media files (open descriptor + `tfra` index) are kept.
     public var mediaCacheCapacity: Int
-    /// Bytes of fragment bodies kept in memory (0 disables); hot fragments are then sent without any read.
+    /// Bytes of fragment bodies kept in memory (0 disables); hot fragments are then sent without any read. On a
+    /// server with a ``RegionSender`` only bodies under ``FileRegions/minimumLength`` are kept (larger ones go
+    /// out with `sendfile`).
     public var fragmentCacheBytes: Int
     /// How long a cached file is trusted before its identity (device, inode, size, mtime) is checked again.
     /// Zero checks on every request.

@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Media files whose index (tfra) and open descriptor are kept (a few KB each; capped by the open-file limit).")
     var cacheMediaFiles = 8192
 
-    @Option(help: "Megabytes of fragment bodies kept in memory (hot fragments are sent without a read; 0 disables).")
+    @Option(help: "Megabytes of small fragment bodies (under 16 KiB; larger ones go out with sendfile) kept in memory, sent without a read (0 disables).")
     var cacheFragmentMB = 64
 
     func validate() throws {
