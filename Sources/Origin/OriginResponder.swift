@@ -91,25 +91,48 @@ struct PayloadResponder: Sendable {
     func response(
         _ payload: Payload, for request: Request, regions: RegionMailbox? = nil
     ) async throws(OriginError) -> Response {
+        let head = Self.head(of: payload, ifNoneMatch: request.headers[.ifNoneMatch], range: request.headers[.range])
+        var headers = head.headers
+        guard let range = head.range else { return Response(status: head.status, headers: headers) }
+        if request.method == .head { return Response(status: head.status, headers: headers) }
+        if let regions, range.count >= FileRegions.minimumLength, let key = Self.post(payload, range, to: regions) {
+            headers[HTTPField.Name(FileRegions.header)!] = String(key)
+            // The bytes follow from the RegionSender; this body only declares their length and ends.
+            return Response(
+                status: head.status, headers: headers,
+                body: ResponseBody(contentLength: range.count) { writer in try await writer.finish(nil) })
+        }
+        return Response(status: head.status, headers: headers, body: try await body(payload, range))
+    }
+
+    /// Status, headers and byte range of the answer for `payload`, the body aside: a strong `ETag`,
+    /// `If-None-Match` (304), a single `Range` (206/416). `range` is nil when the answer has no body.
+    struct Head {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var range: Range<Int64>?
+    }
+
+    static func head(of payload: Payload, ifNoneMatch: String?, range rangeHeader: String?) -> Head {
         var headers = HTTPFields()
-        headers.reserveCapacity(10)
+        headers.reserveCapacity(12)
         headers[.contentType] = payload.contentType
         headers[.cacheControl] = payload.cacheControl
         headers[.eTag] = "\"\(payload.etag)\""
         headers[.acceptRanges] = "bytes"
-        if let inm = request.headers[.ifNoneMatch], Self.matches(inm, etag: payload.etag) {
-            return Response(status: .notModified, headers: headers)
+        if let ifNoneMatch, matches(ifNoneMatch, etag: payload.etag) {
+            return Head(status: .notModified, headers: headers, range: nil)
         }
         var range: Range<Int64> = 0..<payload.length
         var status = HTTPResponse.Status.ok
-        if let header = request.headers[.range] {
-            switch ByteRange.parse(header, length: payload.length) {
+        if let rangeHeader {
+            switch ByteRange.parse(rangeHeader, length: payload.length) {
             case .whole: break
             case .unsatisfiable:
                 headers[.contentType] = nil
                 headers[.contentRange] = "bytes */\(payload.length)"
                 headers[.contentLength] = "0"
-                return Response(status: .rangeNotSatisfiable, headers: headers)
+                return Head(status: .rangeNotSatisfiable, headers: headers, range: nil)
             case .part(let r):
                 range = r
                 status = .partialContent
@@ -117,20 +140,12 @@ struct PayloadResponder: Sendable {
             }
         }
         headers[.contentLength] = String(range.count)
-        if request.method == .head { return Response(status: status, headers: headers) }
-        if let regions, range.count >= FileRegions.minimumLength, let key = post(payload, range, to: regions) {
-            headers[HTTPField.Name(FileRegions.header)!] = String(key)
-            // The bytes follow from the RegionSender; this body only declares their length and ends.
-            return Response(
-                status: status, headers: headers,
-                body: ResponseBody(contentLength: range.count) { writer in try await writer.finish(nil) })
-        }
-        return Response(status: status, headers: headers, body: try await body(payload, range))
+        return Head(status: status, headers: headers, range: range)
     }
 
     /// Posts `range` of `payload`'s file to `regions`; nil (the body is then copied) for a body held in memory,
     /// or when the file can no longer be duplicated (closed, shrunk: the copying path reports that properly).
-    private func post(_ payload: Payload, _ range: Range<Int64>, to regions: RegionMailbox) -> UInt64? {
+    static func post(_ payload: Payload, _ range: Range<Int64>, to regions: RegionMailbox) -> UInt64? {
         let file: ReadableFile
         let base: Int64
         switch payload.source {

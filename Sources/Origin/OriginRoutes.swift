@@ -107,10 +107,15 @@ struct OriginCORSMiddleware: RouterMiddleware {
         } else {
             response = try await next(request, context)
         }
-        response.headers[.accessControlAllowOrigin] = allowOrigin
-        response.headers[.accessControlExposeHeaders] = "Content-Length, Content-Range, ETag, Accept-Ranges"
-        if allowOrigin != "*" { response.headers[.vary] = "Origin" }
+        Self.decorate(&response.headers, allowOrigin: allowOrigin)
         return response
+    }
+
+    /// The CORS headers every answer carries (also those of ``DirectFragmentResponder``).
+    static func decorate(_ headers: inout HTTPFields, allowOrigin: String) {
+        headers[.accessControlAllowOrigin] = allowOrigin
+        headers[.accessControlExposeHeaders] = "Content-Length, Content-Range, ETag, Accept-Ranges"
+        if allowOrigin != "*" { headers[.vary] = "Origin" }
     }
 }
 
