@@ -160,19 +160,27 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
     }
 }
 
-/// Hummingbird's HTTP/1 channel with a ``RegionSender`` under its codec.
+/// Hummingbird's HTTP/1 channel with a ``RegionSender`` under its codec and, unless the configuration turns it
+/// off, a ``DirectFragmentResponder`` in front of its router.
 struct RegionSendingHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let http1: HTTP1Channel
     let logger: Logger
-    let sent: RegionCount
+    let origin: SmoothOrigin
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let (senderLogger, sent) = (self.logger, self.sent)
+        let (senderLogger, origin) = (self.logger, self.origin)
         return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-            try pipeline.addHandler(RegionSender(logger: senderLogger, sent: sent), position: .after(encoder))
+            let sender = RegionSender(logger: senderLogger, sent: origin.regionsSent)
+            try pipeline.addHandler(sender, position: .after(encoder))
+            if origin.configuration.answerCachedFragmentsDirectly {
+                let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+                try pipeline.addHandler(
+                    DirectFragmentResponder(origin: origin, mailbox: sender.mailbox, logger: senderLogger),
+                    position: .after(state))
+            }
             return value
         }
     }

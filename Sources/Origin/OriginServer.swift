@@ -20,7 +20,7 @@ public enum OriginServer {
                     http1: HTTP1Channel(
                         responder: responder,
                         configuration: .init(idleTimeout: origin.configuration.idleTimeout.map(timeAmount))),
-                    logger: logger, sent: origin.regionsSent)
+                    logger: logger, origin: origin)
             },
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),

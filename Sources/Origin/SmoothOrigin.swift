@@ -33,8 +33,16 @@ public final class SmoothOrigin: Sendable {
     private let presentations: LRUCache<String, Cached<LoadedPresentation>>
     private let mediaFiles: LRUCache<String, Cached<MediaFile>>
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
+    /// ``directFragment(target:)``'s memory: at most 32768 targets, 8 MiB.
+    private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 8 << 20)
+    /// Files being checked in the background (``directFragment(target:)``).
+    private let revalidating = Mutex<Set<String>>([])
+    /// Background checks finished (tests).
+    let backgroundChecks = RegionCount()
     /// Bodies this origin's server sent as file regions (`sendfile`), counted by its ``RegionSender``s.
     let regionsSent = RegionCount()
+    /// Requests answered by a ``DirectFragmentResponder`` without the router (the tests check the path is taken).
+    let directAnswers = RegionCount()
 
     /// Largest `.ism` read.
     static let maxServerManifestBytes: Int64 = 4 << 20
@@ -112,7 +120,7 @@ public final class SmoothOrigin: Sendable {
     /// ``OriginConfiguration/revalidateAfter``, else resolved with file access off the request's thread.
     func manifest(_ path: RequestPath) async throws(OriginError) -> Payload {
         let s = path.segments
-        if Self.firstPresentationIndex(s) == s.count - 2, let p = freshPresentation(s.dropLast()) {
+        if Self.firstPresentationIndex(s) == s.count - 2, let (p, _, _) = freshPresentation(s.dropLast()) {
             return manifestPayload(p)
         }
         return try await FileWork.run { () throws(OriginError) in try self.resolve(path) }
@@ -122,7 +130,7 @@ public final class SmoothOrigin: Sendable {
     /// memory when the presentation, the media file's index and the fragment's range are all known and fresh,
     /// else resolved with file access off the request's thread.
     func fragment(_ path: RequestPath) async throws(OriginError) -> Payload {
-        if let payload = cachedFragment(path.segments) { return payload }
+        if let answer = cachedFragment(path.segments) { return answer.payload }
         return try await FileWork.run { () throws(OriginError) in try self.resolve(path) }
     }
 
@@ -143,30 +151,113 @@ public final class SmoothOrigin: Sendable {
         segments.firstIndex { $0.hasSuffix(".ism") }
     }
 
-    /// The cached presentation at `segments` if it loaded and was checked within `revalidateAfter`.
-    private func freshPresentation(_ segments: ArraySlice<String>) -> LoadedPresentation? {
-        guard let cached = presentations.value(for: segments.joined(separator: "/")),
-            ContinuousClock.now - cached.checkedAt < configuration.revalidateAfter,
-            case .success(let p) = cached.value
-        else { return nil }
-        return p
+    /// Whether a cache entry checked at `checkedAt` may answer: within `revalidateAfter` (fresh), or with
+    /// `allowDue` for ``OriginConfiguration/staleWhileRevalidate`` more (due: usable while a check runs in the
+    /// background; never when `revalidateAfter` is zero).
+    private func usable(_ checkedAt: ContinuousClock.Instant, now: ContinuousClock.Instant, allowDue: Bool) -> Bool {
+        let age = now - checkedAt
+        if age < configuration.revalidateAfter { return true }
+        return allowDue && configuration.revalidateAfter > .zero
+            && age < configuration.revalidateAfter + configuration.staleWhileRevalidate
     }
 
-    /// A fragment answer built from memory only; nil when any part needs a file access (or is an error).
-    private func cachedFragment(_ s: [String]) -> Payload? {
-        guard let i = Self.firstPresentationIndex(s), i == s.count - 3, let p = freshPresentation(s[...i]),
+    /// The cached presentation at `segments` if it loaded and was checked within `revalidateAfter` (or is due,
+    /// with `allowDue`), with when it was checked.
+    private func freshPresentation(
+        _ segments: ArraySlice<String>, now: ContinuousClock.Instant = .now, allowDue: Bool = false
+    ) -> (presentation: LoadedPresentation, checkedAt: ContinuousClock.Instant, key: String)? {
+        let key = segments.joined(separator: "/")
+        guard let cached = presentations.value(for: key), usable(cached.checkedAt, now: now, allowDue: allowDue),
+            case .success(let p) = cached.value
+        else { return nil }
+        return (p, cached.checkedAt, key)
+    }
+
+    /// A fragment answer from memory (``cachedFragment(_:allowDue:)``).
+    struct CachedAnswer {
+        var payload: Payload
+        /// Some of its files are due for a check (only with `allowDue`).
+        var due: Bool
+        /// What it was resolved against: the cache keys and the presentation.
+        var presentationKey: String
+        var mediaKey: String
+        var presentation: LoadedPresentation
+    }
+
+    /// A fragment answer built from memory only; nil when any part needs a file access (or is an error). With
+    /// `allowDue`, entries past `revalidateAfter` but within `staleWhileRevalidate` answer too (marked due).
+    func cachedFragment(_ s: [String], allowDue: Bool = false) -> CachedAnswer? {
+        let now = ContinuousClock.now
+        guard let i = Self.firstPresentationIndex(s), i == s.count - 3,
+            let (p, checkedAt, presentationKey) = freshPresentation(s[...i], now: now, allowDue: allowDue),
             let request = FragmentRequest(path: s[i + 1] + "/" + s[i + 2]), request.noun == .fragments,
             request.time >= 0,
             let track = p.manifest.track(bitrate: request.bitrate, name: request.streamName),
             Self.isSafeRelative(track.src),
-            let cached = mediaFiles.value(for: Self.join(p.directory, track.src)),
-            ContinuousClock.now - cached.checkedAt < configuration.revalidateAfter,
+            case let mediaKey = Self.join(p.directory, track.src),
+            let cached = mediaFiles.value(for: mediaKey),
+            usable(cached.checkedAt, now: now, allowDue: allowDue),
             case .success(let media) = cached.value,
             let entry = media.index.entry(
                 trackID: UInt32(truncatingIfNeeded: track.trackID), time: UInt64(request.time)),
             let range = media.knownRange(moofOffset: Int64(truncatingIfNeeded: entry.moofOffset))
         else { return nil }
-        return fragmentPayload(FragmentLocation(media: media, range: range))
+        return CachedAnswer(
+            payload: fragmentPayload(FragmentLocation(media: media, range: range)),
+            due: min(checkedAt, cached.checkedAt) + configuration.revalidateAfter <= now,
+            presentationKey: presentationKey, mediaKey: mediaKey, presentation: p)
+    }
+
+    /// ``cachedFragment(_:allowDue:)`` by request target as received. A player asks for the same fragment URLs
+    /// over and over, so what a target resolved to (which presentation and media file, the byte range, the
+    /// ETag) is remembered: later asks skip parsing the target, the fragment form, the manifest lookup and the
+    /// ETag, and only check that the presentation and media caches still hold the very objects it was resolved
+    /// against (a reloaded file is a new object) and that their entries are usable. Holds no file open (the
+    /// objects are referenced weakly: once the caches let them go, the target is resolved afresh).
+    ///
+    /// A fragment whose files are due for a check is answered from memory while the check runs on the thread
+    /// pool (one check per presentation and media file at a time); so a server with many presentations, each
+    /// asked less often than every `revalidateAfter`, answers from memory too. Past `staleWhileRevalidate`
+    /// (and always when `revalidateAfter` is zero) the answer waits for the check, through the router.
+    func directFragment(target: String) -> Payload? {
+        let now = ContinuousClock.now
+        if let hit = directTargets.value(for: target), let p = hit.presentation.value, let media = hit.media.value,
+            let cachedPresentation = presentations.value(for: hit.presentationKey),
+            case .success(let current) = cachedPresentation.value, current === p,
+            usable(cachedPresentation.checkedAt, now: now, allowDue: true),
+            let cachedMedia = mediaFiles.value(for: hit.mediaKey),
+            case .success(let currentMedia) = cachedMedia.value, currentMedia === media,
+            usable(cachedMedia.checkedAt, now: now, allowDue: true)
+        {
+            if min(cachedPresentation.checkedAt, cachedMedia.checkedAt) + configuration.revalidateAfter <= now {
+                revalidateInBackground(hit.path, key: hit.presentationKey + "\n" + hit.mediaKey)
+            }
+            return Payload(
+                source: .fragment(FragmentLocation(media: media, range: hit.range)), length: Int64(hit.range.count),
+                contentType: ContentTypes.fragment, cacheControl: configuration.fragmentCacheControl, etag: hit.etag)
+        }
+        guard case .success(let path) = RequestPath.parse(target, maxLength: configuration.maxURILength),
+            let answer = cachedFragment(path.segments, allowDue: true),
+            case .fragment(let location) = answer.payload.source
+        else { return nil }
+        if answer.due { revalidateInBackground(path, key: answer.presentationKey + "\n" + answer.mediaKey) }
+        let remembered = DirectTarget(
+            path: path, presentationKey: answer.presentationKey, mediaKey: answer.mediaKey,
+            presentation: Weak(answer.presentation), media: Weak(location.media), range: location.range,
+            etag: answer.payload.etag)
+        directTargets.set(remembered, for: target, cost: 2 * target.utf8.count + answer.payload.etag.utf8.count + 128)
+        return answer.payload
+    }
+
+    /// Checks the files of `path` on the thread pool (``resolve(_:)``, which reloads what changed and marks the
+    /// rest checked), unless a check of the same files is under way.
+    private func revalidateInBackground(_ path: RequestPath, key: String) {
+        guard revalidating.withLock({ $0.insert(key).inserted }) else { return }
+        Task {
+            _ = try? await FileWork.run { () throws(OriginError) in try self.resolve(path) }
+            self.revalidating.withLock { _ = $0.remove(key) }
+            self.backgroundChecks.add()
+        }
     }
 
     private func manifestPayload(_ p: LoadedPresentation) -> Payload {
@@ -400,7 +491,7 @@ public final class SmoothOrigin: Sendable {
         return buffer
     }
 
-    private func cachedBody(of location: FragmentLocation) -> ByteBuffer? {
+    func cachedBody(of location: FragmentLocation) -> ByteBuffer? {
         let key = FragmentKey(identity: location.media.identity, offset: location.range.lowerBound)
         guard let hit = fragmentBodies.value(for: key), hit.readableBytes == location.range.count else { return nil }
         return hit
@@ -535,6 +626,24 @@ final class MediaFile: Sendable {
 }
 
 /// Where a requested fragment lies.
+/// A request target ``SmoothOrigin/directFragment(target:)`` resolved: the cache entries and objects it was
+/// resolved against, and its fragment.
+struct DirectTarget: Sendable {
+    let path: RequestPath
+    let presentationKey: String
+    let mediaKey: String
+    let presentation: Weak<LoadedPresentation>
+    let media: Weak<MediaFile>
+    let range: Range<Int64>
+    let etag: String
+}
+
+/// An object as long as something else (a cache, a response being sent) keeps it.
+final class Weak<T: AnyObject & Sendable>: Sendable {
+    weak let value: T?
+    init(_ value: T) { self.value = value }
+}
+
 struct FragmentLocation: Sendable {
     let media: MediaFile
     let range: Range<Int64>

@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
+internal import HTTPTypes
+internal import Logging
+internal import NIOCore
+internal import NIOHTTPTypes
+internal import Synchronization
+
+/// Answers the requests a player makes most, fragments whose presentation, index and byte range are already in
+/// memory, on the connection's event loop, without handing them to Hummingbird's router.
+///
+/// Why: a request through the router crosses from the event loop to the Swift concurrency pool and back and
+/// passes four middlewares; measured with `perf`, that machinery took most of the CPU of `serve` under
+/// load, where the answer itself (a cache lookup and a `sendfile`) took little. This handler sits in the
+/// connection's pipeline between Hummingbird's connection-state handler (idle timeout, graceful shutdown: it
+/// sees every request and answer) and the channel Hummingbird reads requests from.
+///
+/// What it answers, and how it keeps to what the router would have sent:
+/// - only `GET` and `HEAD` requests whose target ``SmoothOrigin/directFragment(target:)`` answers from memory,
+///   without `Connection: close` and without a request body; everything else goes to the router (which
+///   closes the connection after a `close`; nothing more is answered here then);
+/// - the status and headers come from the code the router's answer uses (``PayloadResponder/head(of:ifNoneMatch:range:)``,
+///   ``OriginCORSMiddleware/decorate(_:allowOrigin:)``), with `Date` and `Server` as Hummingbird sets them; the
+///   body is a file region (``RegionSender``) from ``FileRegions/minimumLength`` up, else the fragment cache's
+///   bytes; a small body not in that cache goes to the router (its read runs on the thread pool);
+/// - order: HTTP/1.1 answers go out in the order of the requests, so while any request handed to the router is
+///   unanswered, every later one is handed to the router too; it answers only when the connection is writable,
+///   so a client that sends requests without reading the answers meets the router's back-pressure;
+/// - the access log line is the router's.
+final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let origin: SmoothOrigin
+    private let mailbox: RegionMailbox
+    private let logger: Logger
+    /// Requests handed to the router whose answer has not ended yet.
+    private var routed = 0
+    /// A `Connection: close` request went to the router: nothing more is answered here.
+    private var closing = false
+    /// The answer to the request being read, written once its end arrives.
+    private var held: (head: HTTPResponse, body: Body, log: String?)?
+    private var unflushed = false
+
+    enum Body {
+        case none
+        case bytes(ByteBuffer)
+        /// Sent by the ``RegionSender`` under the codec, named in the head's internal header.
+        case region
+    }
+
+    init(origin: SmoothOrigin, mailbox: RegionMailbox, logger: Logger) {
+        self.origin = origin
+        self.mailbox = mailbox
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            if routed == 0, !closing, context.channel.isWritable, let answer = answer(request) {
+                held = answer
+                return
+            }
+            if Self.asksToClose(request) { closing = true }
+            routed += 1
+            context.fireChannelRead(data)
+        case .body:
+            if held == nil { context.fireChannelRead(data) }
+        case .end:
+            guard let answer = held else {
+                context.fireChannelRead(data)
+                return
+            }
+            held = nil
+            write(answer, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // A 400 for a request that could not be parsed was never counted in.
+        if case .end = unwrapOutboundIn(data), routed > 0 { routed -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        held = nil
+    }
+
+    private func write(_ answer: (head: HTTPResponse, body: Body, log: String?), context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
+        if case .bytes(let bytes) = answer.body { context.write(wrapOutboundOut(.body(bytes)), promise: nil) }
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        unflushed = true
+        if let line = answer.log { logger.info("\(line)") }
+    }
+
+    /// `Connection: close` (any case, any list): the router answers it and closes the connection after.
+    static func asksToClose(_ request: HTTPRequest) -> Bool {
+        request.headerFields[values: .connection].contains { $0.lowercased().contains("close") }
+    }
+
+    /// The whole answer to `request` from memory, or nil to hand it to the router.
+    private func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: Body, log: String?)? {
+        let start = ContinuousClock.now
+        guard request.method == .get || request.method == .head,
+            !Self.asksToClose(request), request.headerFields[.transferEncoding] == nil,
+            request.headerFields[.contentLength].map({ $0 == "0" }) ?? true,
+            let target = request.path, let payload = origin.directFragment(target: target)
+        else { return nil }
+        let head = PayloadResponder.head(
+            of: payload, ifNoneMatch: request.headerFields[.ifNoneMatch], range: request.headerFields[.range])
+        var headers = head.headers
+        var body = Body.none
+        if let range = head.range, request.method == .get {
+            if range.count >= FileRegions.minimumLength {
+                guard let key = PayloadResponder.post(payload, range, to: mailbox) else { return nil }
+                headers[HTTPField.Name(FileRegions.header)!] = String(key)
+                body = .region
+            } else {
+                guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
+                    let slice = whole.getSlice(at: whole.readerIndex + Int(range.lowerBound), length: range.count)
+                else { return nil }
+                body = .bytes(slice)
+            }
+        }
+        if head.range == nil, headers[.contentLength] == nil { headers[.contentLength] = "0" }
+        OriginCORSMiddleware.decorate(&headers, allowOrigin: origin.configuration.corsOrigin)
+        headers[.date] = HTTPDate.now()
+        if let server = origin.configuration.serverName { headers[.server] = server }
+        origin.directAnswers.add()
+        var log: String?
+        if logger.logLevel <= .info {
+            let elapsed = ContinuousClock.now - start
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            let bytes = request.method == .head ? "0" : (headers[.contentLength] ?? "-")
+            log = "\(request.method.rawValue) \(target.prefix(300)) \(head.status.code) \(bytes) \(micros)us"
+        }
+        return (HTTPResponse(status: head.status, headerFields: headers), body, log)
+    }
+}
+
+/// The `Date` header (RFC 9110 §5.6.7 IMF-fixdate), formatted at most once a second per process.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func now() -> String {
+        var now = time(nil)
+        let second = Int(now)
+        if let text = cache.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = format(&now)
+        cache.withLock { $0 = (second, text) }
+        return text
+    }
+
+    static func format(_ t: inout time_t) -> String {
+        var tm = Glibc.tm()
+        gmtime_r(&t, &tm)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(tm.tm_wday)]), \(two(tm.tm_mday)) \(months[Int(tm.tm_mon)]) \(tm.tm_year + 1900) "
+            + "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)) GMT"
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SmoothManifest
+import SmoothPack
+import TestSupport
+import Testing
+
+@testable import Origin
+@testable import Platform
+
+/// Fragments answered on the event loop (``DirectFragmentResponder``) against the same server with the handler
+/// off (every request through the router): the same statuses, headers and bytes, in the order asked.
+@Suite struct DirectFragmentTests {
+    /// Every fragment of two presentations, each asked several ways (whole, ranges, `HEAD`, `If-None-Match`
+    /// matching and not, an unsatisfiable range, several ranges), on one live connection per server.
+    @Test(arguments: ["*", "https://player.example"])
+    func directAnswersEqualTheRoutersAnswers(corsOrigin: String) async throws {
+        let fx = try await Fixture.shared()
+        var targets: [Request] = []
+        for p in fx.presentations.prefix(2) {
+            let ism = Fixture.ismPath(p)
+            let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
+            for ref in try ClientManifest(xml: manifest).fragmentReferences() {
+                let uri = "/\(ism)/\(ref.path)"
+                // The first request loads the presentation and the index through the router.
+                targets.append(Request(uri: uri))
+                targets.append(Request(uri: uri))
+                targets.append(Request(uri: uri, method: .head))
+                targets.append(Request(uri: uri, headers: [.range: "bytes=7-"]))
+                targets.append(Request(uri: uri, headers: [.range: "bytes=0-99"]))
+                targets.append(Request(uri: uri, headers: [.range: "bytes=-20000"]))
+                targets.append(Request(uri: uri, headers: [.range: "bytes=99999999-"]))
+                targets.append(Request(uri: uri, headers: [.range: "bytes=0-1,5-9"]))
+                targets.append(Request(uri: uri, method: .head, headers: [.range: "bytes=10-19"]))
+                targets.append(Request(uri: uri, headers: [.ifNoneMatch: "\"not-it\""]))
+                targets.append(Request(uri: uri, etagOf: targets.count - 9))
+                targets.append(Request(uri: uri + "?x=1"))
+            }
+        }
+        func answers(direct: Bool) async throws -> (answers: [Answer], origin: SmoothOrigin) {
+            let origin = try Harness.origin(fx.root) {
+                $0.answerCachedFragmentsDirectly = direct
+                $0.corsOrigin = corsOrigin
+                $0.revalidateAfter = .seconds(3600)
+            }
+            let all = targets
+            let answers = try await Harness.application(origin).test(.live) { client async throws in
+                var out: [Answer] = []
+                for t in all {
+                    var headers = t.headers
+                    if let i = t.etagOf, let tag = out[i].headers["etag"] { headers[.ifNoneMatch] = tag }
+                    let response = try await client.execute(uri: t.uri, method: t.method, headers: headers)
+                    #expect(response.headers[.date] != nil && response.headers[.server] == "smoothpack", "\(t)")
+                    out.append(Answer(response))
+                }
+                return out
+            }
+            return (answers, origin)
+        }
+        let routed = try await answers(direct: false)
+        let direct = try await answers(direct: true)
+        #expect(routed.origin.directAnswers.value == 0)
+        #expect(direct.origin.directAnswers.value >= targets.count * 3 / 4, "most requests took the direct path")
+        #expect(routed.origin.regionsSent.value == direct.origin.regionsSent.value, "the same bodies went out with sendfile")
+        #expect(Set(routed.answers.map(\.status)) == [200, 206, 304, 416])
+        for (i, (a, b)) in zip(routed.answers, direct.answers).enumerated() {
+            #expect(a.status == b.status, "\(targets[i])")
+            #expect(a.headers == b.headers, "\(targets[i])")
+            #expect(a.body == b.body, "\(targets[i]): \(a.body.count) bytes routed, \(b.body.count) direct")
+        }
+    }
+
+    /// Requests the router answers (manifest, a static file, 404s, a 400) between fragments the handler answers,
+    /// all written at once on one connection, then fragments one at a time on it: every answer in the order
+    /// asked, with its bytes.
+    @Test func pipelinedMixOfRoutedAndDirectAnswersKeepsItsOrder() async throws {
+        let fx = try await Fixture.shared()
+        let log = InMemoryLogHandlerBox()
+        let origin = try Harness.origin(fx.root, logger: log.logger) { $0.revalidateAfter = .seconds(3600) }
+        let p = try #require(fx.presentations.first)
+        let ism = Fixture.ismPath(p)
+        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
+        let fragments = try ClientManifest(xml: manifest).fragmentReferences().map { "/\(ism)/\($0.path)" }
+        let others = [
+            "/\(ism)/Manifest", "/clientaccesspolicy.xml", "/\(ism)/QualityLevels(1)/Fragments(video=0)",
+            "/\(ism)/QualityLevels(x)/Fragments(video=0)", "/nothing-here.ism/Manifest",
+        ]
+        var order: [String] = []
+        for i in 0..<60 { order.append(i % 4 == 3 ? others[(i / 4) % others.count] : fragments[(i * 5) % fragments.count]) }
+        let singles = Array(fragments.prefix(20))
+        let asked = order + singles
+        let expected = try await Harness.application(origin).test(.router) { client async throws in
+            var out: [String] = []
+            for uri in asked {
+                let a = Answer(try await client.execute(uri: uri, method: .get))
+                out.append("\(a.status) \(Digests.hex(SHA256.hash(a.body)))")
+            }
+            return out
+        }
+        let script = """
+            import socket, sys, hashlib, json
+            port, uris, singles = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+            def ask(s, batch):
+                s.sendall(b"".join(b"GET %s HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n" % u.encode() for u in batch))
+                f = s.makefile("rb")
+                for _ in batch:
+                    status = f.readline().split()[1].decode()
+                    length = 0
+                    while True:
+                        line = f.readline()
+                        if line in (b"\\r\\n", b""): break
+                        k, _, v = line.decode().partition(":")
+                        if k.lower() == "content-length": length = int(v)
+                    print(status, hashlib.sha256(f.read(length)).hexdigest())
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            ask(s, uris)
+            for u in singles: ask(s, [u])
+            """
+        let orderJSON = String(decoding: try JSONEncoder().encode(order), as: UTF8.self)
+        let singlesJSON = String(decoding: try JSONEncoder().encode(singles), as: UTF8.self)
+        let before = origin.directAnswers.value
+        let output = try await Harness.withLiveServer(origin, logger: log.logger) { server in
+            try await External.runOffPool(["python3", "-c", script, String(server.port), orderJSON, singlesJSON])
+        }
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == expected)
+        // Pipelined, only the fragments before the first routed request (or until the socket's buffer fills)
+        // are answered directly; one at a time, every fragment whose body needs no read.
+        #expect(origin.directAnswers.value - before >= singles.count, "the fragments were answered directly")
+        let access = log.messages.filter { $0.hasPrefix("GET /") }
+        #expect(access.count == asked.count, "every answer is in the access log, direct or routed: \(log.messages)")
+        #expect(access.contains { $0.hasPrefix("GET \(fragments[0]) 200 ") })
+    }
+
+    /// Nothing is answered from memory past ``OriginConfiguration/revalidateAfter`` when
+    /// ``OriginConfiguration/staleWhileRevalidate`` is zero: once the presentation is gone from disk, the next ask
+    /// after that time is the router's 404, not the old bytes. (Whether the second ask below was answered from
+    /// memory depends on how fast the machine is; the memory of targets is shown to be used in
+    /// ``directAnswersEqualTheRoutersAnswers(corsOrigin:)``.)
+    @Test func nothingIsAnsweredFromMemoryPastRevalidateAfter() async throws {
+        let fx = try await Fixture.shared()
+        let p = try #require(fx.presentations.first)
+        let root = try Fixture.copy(p, of: fx, label: "direct-stale")
+        let origin = try Harness.origin(root) {
+            $0.revalidateAfter = .milliseconds(300)
+            $0.staleWhileRevalidate = .zero
+        }
+        let ism = Fixture.ismPath(p)
+        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
+        let uri = "/\(ism)/\(try #require(try ClientManifest(xml: manifest).fragmentReferences().first).path)"
+        let (before, after) = try await Harness.application(origin).test(.live) { client async throws in
+            let first = try await client.execute(uri: uri, method: .get)
+            let second = try await client.execute(uri: uri, method: .get)
+            #expect(first.status == .ok && second.status == .ok)
+            let direct = origin.directAnswers.value
+            try FileManager.default.removeItem(at: root.appendingPathComponent(p.prefix))
+            // Sleeping longer than revalidateAfter: a slow machine only makes the wait longer.
+            try await Task.sleep(for: .milliseconds(700))
+            let gone = try await client.execute(uri: uri, method: .get)
+            return (direct, (gone.status, origin.directAnswers.value))
+        }
+        #expect(after.0 == .notFound)
+        #expect(after.1 == before, "the ask after the files went was not answered from memory")
+    }
+
+    /// Within `staleWhileRevalidate` a due fragment is answered from memory (the bytes it had) while its files
+    /// are checked in the background; once the check has found them gone, the answer is the router's 404.
+    @Test func aDueFragmentIsAnsweredWhileItsFilesAreChecked() async throws {
+        let fx = try await Fixture.shared()
+        let p = try #require(fx.presentations.first)
+        let root = try Fixture.copy(p, of: fx, label: "direct-swr")
+        let origin = try Harness.origin(root) {
+            $0.revalidateAfter = .milliseconds(200)
+            $0.staleWhileRevalidate = .seconds(3600)
+        }
+        let ism = Fixture.ismPath(p)
+        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
+        let uri = "/\(ism)/\(try #require(try ClientManifest(xml: manifest).fragmentReferences().last).path)"
+        try await Harness.application(origin).test(.live) { client async throws in
+            let first = try await client.execute(uri: uri, method: .get)
+            #expect(first.status == .ok)
+            try await Task.sleep(for: .milliseconds(400))  // past revalidateAfter: the files are due
+            try FileManager.default.removeItem(at: root.appendingPathComponent(p.prefix))
+            let direct = origin.directAnswers.value
+            let due = try await client.execute(uri: uri, method: .get)
+            #expect(due.status == .ok, "answered from memory while the check runs")
+            #expect(Array(due.body.readableBytesView) == Array(first.body.readableBytesView))
+            #expect(origin.directAnswers.value == direct + 1)
+            // The check runs on the thread pool; wait for it (no time bound but the test's own).
+            for _ in 0..<600 where origin.backgroundChecks.value == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(origin.backgroundChecks.value >= 1)
+            let after = try await client.execute(uri: uri, method: .get)
+            #expect(after.status == .notFound, "the check found the files gone")
+        }
+    }
+
+    @Test func httpDateIsIMFFixdate() {
+        var t: time_t = 784_111_777  // RFC 9110's example
+        #expect(HTTPDate.format(&t) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        var leap: time_t = 951_782_400  // 2000-02-29
+        #expect(HTTPDate.format(&leap) == "Tue, 29 Feb 2000 00:00:00 GMT")
+    }
+}
+
+/// A request of these tests: method, target, headers; `etagOf` takes `If-None-Match` from an earlier answer.
+private struct Request: CustomStringConvertible, Sendable {
+    var uri: String
+    var method: HTTPRequest.Method = .get
+    var headers: HTTPFields = [:]
+    var etagOf: Int?
+
+    init(uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:]) {
+        self.uri = uri
+        self.method = method
+        self.headers = headers
+    }
+
+    init(uri: String, etagOf index: Int) {
+        self.uri = uri
+        self.etagOf = index
+    }
+
+    var description: String { "\(method) \(uri) \(headers)" + (etagOf.map { " etag of #\($0)" } ?? "") }
+}
