@@ -20,10 +20,11 @@ internal import Synchronization
 /// - only `GET` and `HEAD` requests whose target ``SmoothOrigin/directFragment(target:)`` answers from memory,
 ///   without `Connection: close` and without a request body; everything else goes to the router (which
 ///   closes the connection after a `close`; nothing more is answered here then);
-/// - the status and headers come from the code the router's answer uses (``PayloadResponder/head(of:ifNoneMatch:range:)``,
-///   ``OriginCORSMiddleware/decorate(_:allowOrigin:)``), with `Date` and `Server` as Hummingbird sets them; the
-///   body is a file region (``RegionSender``) from ``FileRegions/minimumLength`` up, else the fragment cache's
-///   bytes; a small body not in that cache goes to the router (its read runs on the thread pool);
+/// - the status and headers come from the code the router's answer uses
+///   (``PayloadResponder/head(of:ifNoneMatch:range:)``, ``OriginCORSMiddleware/decorate(_:allowOrigin:)``),
+///   with `Date` and `Server` as Hummingbird sets them; the body is a file region (``RegionSender``) from
+///   ``FileRegions/minimumLength`` up, else the fragment cache's bytes; a small body not in that cache goes to
+///   the router (its read runs on the thread pool);
 /// - order: HTTP/1.1 answers go out in the order of the requests, so while any request handed to the router is
 ///   unanswered, every later one is handed to the router too; it answers only when the connection is writable,
 ///   so a client that sends requests without reading the answers meets the router's back-pressure;

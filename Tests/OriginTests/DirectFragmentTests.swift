@@ -20,10 +20,7 @@ import Testing
         let fx = try await Fixture.shared()
         var targets: [Request] = []
         for p in fx.presentations.prefix(2) {
-            let ism = Fixture.ismPath(p)
-            let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-            for ref in try ClientManifest(xml: manifest).fragmentReferences() {
-                let uri = "/\(ism)/\(ref.path)"
+            for uri in try Fixture.fragmentTargets(p) {
                 // The first request loads the presentation and the index through the router.
                 targets.append(Request(uri: uri))
                 targets.append(Request(uri: uri))
@@ -63,7 +60,8 @@ import Testing
         let direct = try await answers(direct: true)
         #expect(routed.origin.directAnswers.value == 0)
         #expect(direct.origin.directAnswers.value >= targets.count * 3 / 4, "most requests took the direct path")
-        #expect(routed.origin.regionsSent.value == direct.origin.regionsSent.value, "the same bodies went out with sendfile")
+        let regions = (routed.origin.regionsSent.value, direct.origin.regionsSent.value)
+        #expect(regions.0 == regions.1, "the same bodies went out with sendfile")
         #expect(Set(routed.answers.map(\.status)) == [200, 206, 304, 416])
         for (i, (a, b)) in zip(routed.answers, direct.answers).enumerated() {
             #expect(a.status == b.status, "\(targets[i])")
@@ -81,14 +79,14 @@ import Testing
         let origin = try Harness.origin(fx.root, logger: log.logger) { $0.revalidateAfter = .seconds(3600) }
         let p = try #require(fx.presentations.first)
         let ism = Fixture.ismPath(p)
-        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-        let fragments = try ClientManifest(xml: manifest).fragmentReferences().map { "/\(ism)/\($0.path)" }
+        let fragments = try Fixture.fragmentTargets(p)
         let others = [
             "/\(ism)/Manifest", "/clientaccesspolicy.xml", "/\(ism)/QualityLevels(1)/Fragments(video=0)",
             "/\(ism)/QualityLevels(x)/Fragments(video=0)", "/nothing-here.ism/Manifest",
         ]
-        var order: [String] = []
-        for i in 0..<60 { order.append(i % 4 == 3 ? others[(i / 4) % others.count] : fragments[(i * 5) % fragments.count]) }
+        let order = (0..<60).map { i in
+            i % 4 == 3 ? others[(i / 4) % others.count] : fragments[(i * 5) % fragments.count]
+        }
         let singles = Array(fragments.prefix(20))
         let asked = order + singles
         let expected = try await Harness.application(origin).test(.router) { client async throws in
@@ -99,39 +97,16 @@ import Testing
             }
             return out
         }
-        let script = """
-            import socket, sys, hashlib, json
-            port, uris, singles = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
-            def ask(s, batch):
-                s.sendall(b"".join(b"GET %s HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n" % u.encode() for u in batch))
-                f = s.makefile("rb")
-                for _ in batch:
-                    status = f.readline().split()[1].decode()
-                    length = 0
-                    while True:
-                        line = f.readline()
-                        if line in (b"\\r\\n", b""): break
-                        k, _, v = line.decode().partition(":")
-                        if k.lower() == "content-length": length = int(v)
-                    print(status, hashlib.sha256(f.read(length)).hexdigest())
-            s = socket.create_connection(("127.0.0.1", port), timeout=60)
-            ask(s, uris)
-            for u in singles: ask(s, [u])
-            """
-        let orderJSON = String(decoding: try JSONEncoder().encode(order), as: UTF8.self)
-        let singlesJSON = String(decoding: try JSONEncoder().encode(singles), as: UTF8.self)
         let before = origin.directAnswers.value
-        let output = try await Harness.withLiveServer(origin, logger: log.logger) { server in
-            try await External.runOffPool(["python3", "-c", script, String(server.port), orderJSON, singlesJSON])
+        let lines = try await Harness.withLiveServer(origin, logger: log.logger) { server in
+            try await RawClient.pipelined(port: server.port, batches: [order] + singles.map { [$0] })
         }
-        #expect(output.status == 0, "\(output.stderr)")
-        let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines == expected)
         // Pipelined, only the fragments before the first routed request (or until the socket's buffer fills)
         // are answered directly; one at a time, every fragment whose body needs no read.
         #expect(origin.directAnswers.value - before >= singles.count, "the fragments were answered directly")
         let access = log.messages.filter { $0.hasPrefix("GET /") }
-        #expect(access.count == asked.count, "every answer is in the access log, direct or routed: \(log.messages)")
+        #expect(access.count == asked.count, "every answer is in the access log, direct or routed")
         #expect(access.contains { $0.hasPrefix("GET \(fragments[0]) 200 ") })
     }
 
@@ -141,16 +116,8 @@ import Testing
     /// memory depends on how fast the machine is; the memory of targets is shown to be used in
     /// ``directAnswersEqualTheRoutersAnswers(corsOrigin:)``.)
     @Test func nothingIsAnsweredFromMemoryPastRevalidateAfter() async throws {
-        let fx = try await Fixture.shared()
-        let p = try #require(fx.presentations.first)
-        let root = try Fixture.copy(p, of: fx, label: "direct-stale")
-        let origin = try Harness.origin(root) {
-            $0.revalidateAfter = .milliseconds(300)
-            $0.staleWhileRevalidate = .zero
-        }
-        let ism = Fixture.ismPath(p)
-        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-        let uri = "/\(ism)/\(try #require(try ClientManifest(xml: manifest).fragmentReferences().first).path)"
+        let (origin, root, p, uri) = try await Self.copied(
+            "direct-stale", revalidateAfter: .milliseconds(300), stale: .zero)
         let (before, after) = try await Harness.application(origin).test(.live) { client async throws in
             let first = try await client.execute(uri: uri, method: .get)
             let second = try await client.execute(uri: uri, method: .get)
@@ -169,16 +136,8 @@ import Testing
     /// Within `staleWhileRevalidate` a due fragment is answered from memory (the bytes it had) while its files
     /// are checked in the background; once the check has found them gone, the answer is the router's 404.
     @Test func aDueFragmentIsAnsweredWhileItsFilesAreChecked() async throws {
-        let fx = try await Fixture.shared()
-        let p = try #require(fx.presentations.first)
-        let root = try Fixture.copy(p, of: fx, label: "direct-swr")
-        let origin = try Harness.origin(root) {
-            $0.revalidateAfter = .milliseconds(200)
-            $0.staleWhileRevalidate = .seconds(3600)
-        }
-        let ism = Fixture.ismPath(p)
-        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-        let uri = "/\(ism)/\(try #require(try ClientManifest(xml: manifest).fragmentReferences().last).path)"
+        let (origin, root, p, uri) = try await Self.copied(
+            "direct-swr", revalidateAfter: .milliseconds(200), stale: .seconds(3600))
         try await Harness.application(origin).test(.live) { client async throws in
             let first = try await client.execute(uri: uri, method: .get)
             #expect(first.status == .ok)
@@ -195,6 +154,20 @@ import Testing
             let after = try await client.execute(uri: uri, method: .get)
             #expect(after.status == .notFound, "the check found the files gone")
         }
+    }
+
+    /// An origin over a private copy of the first presentation, and the target of one of its fragments.
+    static func copied(
+        _ label: String, revalidateAfter: Duration, stale: Duration
+    ) async throws -> (SmoothOrigin, URL, Presentation, String) {
+        let fx = try await Fixture.shared()
+        let p = try #require(fx.presentations.first)
+        let root = try Fixture.copy(p, of: fx, label: label)
+        let origin = try Harness.origin(root) {
+            $0.revalidateAfter = revalidateAfter
+            $0.staleWhileRevalidate = stale
+        }
+        return (origin, root, p, try #require(try Fixture.fragmentTargets(p).last))
     }
 
     @Test func httpDateIsIMFFixdate() {

@@ -135,10 +135,7 @@ import Testing
         let origin = try Harness.origin(fx.root)
         var targets: [Target] = []
         for p in fx.presentations.prefix(2) {
-            let ism = Fixture.ismPath(p)
-            let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-            for ref in try ClientManifest(xml: manifest).fragmentReferences() {
-                let uri = "/\(ism)/\(ref.path)"
+            for uri in try Fixture.fragmentTargets(p) {
                 targets.append(Target(uri: uri))
                 targets.append(Target(uri: uri, range: "bytes=7-"))
                 targets.append(Target(uri: uri, range: "bytes=-20000"))
@@ -179,38 +176,18 @@ import Testing
     @Test func pipelinedRequestsGetTheirOwnBodies() async throws {
         let fx = try await Fixture.shared()
         let origin = try Harness.origin(fx.root)
-        let p = try #require(fx.presentations.first)
-        let ism = Fixture.ismPath(p)
-        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
-        let uris = try ClientManifest(xml: manifest).fragmentReferences().map { "/\(ism)/\($0.path)" }
+        let uris = try Fixture.fragmentTargets(try #require(fx.presentations.first))
         let order = (0..<50).map { uris[($0 * 7) % uris.count] }
         let expected = try await Harness.application(origin).test(.router) { client async throws in
             var out: [String] = []
-            for uri in order { out.append(Digests.hex(SHA256.hash(Answer(try await client.execute(uri: uri, method: .get)).body))) }
+            for uri in order {
+                out.append(Digests.hex(SHA256.hash(Answer(try await client.execute(uri: uri, method: .get)).body)))
+            }
             return out
         }
-        let script = """
-            import socket, sys, hashlib, json
-            port, uris = int(sys.argv[1]), json.loads(sys.argv[2])
-            s = socket.create_connection(("127.0.0.1", port), timeout=60)
-            s.sendall(b"".join(b"GET %s HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n" % u.encode() for u in uris))
-            f = s.makefile("rb")
-            for _ in uris:
-                status = f.readline().split()[1].decode()
-                length = 0
-                while True:
-                    line = f.readline()
-                    if line in (b"\\r\\n", b""): break
-                    k, _, v = line.decode().partition(":")
-                    if k.lower() == "content-length": length = int(v)
-                print(status, hashlib.sha256(f.read(length)).hexdigest())
-            """
-        let orderJSON = String(decoding: try JSONEncoder().encode(order), as: UTF8.self)
-        let output = try await Harness.withLiveServer(origin, logger: Harness.quiet) { server in
-            try await External.runOffPool(["python3", "-c", script, String(server.port), orderJSON])
+        let lines = try await Harness.withLiveServer(origin, logger: Harness.quiet) { server in
+            try await RawClient.pipelined(port: server.port, batches: [order])
         }
-        #expect(output.status == 0, "\(output.stderr)")
-        let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines == expected.map { "200 \($0)" })
     }
 }

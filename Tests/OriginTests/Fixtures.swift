@@ -50,6 +50,12 @@ enum Fixture {
     /// The `.ism` path of a presentation relative to the fixture root, e.g. `clip/1a2b/clip.ism`.
     static func ismPath(_ p: Presentation) -> String { "\(p.prefix)\(p.name).ism" }
 
+    /// The targets of every fragment its `.ismc` lists: `/<ism>/QualityLevels(B)/Fragments(name=T)`.
+    static func fragmentTargets(_ p: Presentation) throws -> [String] {
+        let manifest = Array(try Data(contentsOf: p.directory.appendingPathComponent("\(p.name).ismc")))
+        return try ClientManifest(xml: manifest).fragmentReferences().map { "/\(ismPath(p))/\($0.path)" }
+    }
+
     /// A private copy of one presentation (plus the policy files) in a fresh root, for tests that damage files.
     static func copy(_ p: Presentation, of encoded: Encoded, label: String) throws -> URL {
         let root = try TestPaths.temporaryDirectory(label)
@@ -113,6 +119,35 @@ enum Harness {
                 throw error
             }
         }
+    }
+}
+
+/// GETs on one raw socket (no client library between the test and the bytes).
+enum RawClient {
+    /// Sends each batch of targets at once (pipelined) on one connection to 127.0.0.1:`port`, reading its
+    /// answers before the next batch; one `"<status> <SHA-256 of the body>"` per answer, in order.
+    static func pipelined(port: Int, batches: [[String]]) async throws -> [String] {
+        let script = """
+            import socket, sys, hashlib, json
+            port, batches = int(sys.argv[1]), json.loads(sys.argv[2])
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            f = s.makefile("rb")
+            for batch in batches:
+                s.sendall(b"".join(b"GET %s HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n" % u.encode() for u in batch))
+                for _ in batch:
+                    status = f.readline().split()[1].decode()
+                    length = 0
+                    while True:
+                        line = f.readline()
+                        if line in (b"\\r\\n", b""): break
+                        k, _, v = line.decode().partition(":")
+                        if k.lower() == "content-length": length = int(v)
+                    print(status, hashlib.sha256(f.read(length)).hexdigest())
+            """
+        let json = String(decoding: try JSONEncoder().encode(batches), as: UTF8.self)
+        let output = try await External.runOffPool(["python3", "-c", script, String(port), json])
+        guard output.status == 0 else { throw ExternalToolError(message: "raw client: \(output.stderr)") }
+        return output.stdout.split(separator: "\n").map(String.init)
     }
 }
 
