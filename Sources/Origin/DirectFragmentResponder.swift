@@ -127,7 +127,7 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         if let range = head.range, request.method == .get {
             if range.count >= FileRegions.minimumLength {
                 guard let key = PayloadResponder.post(payload, range, to: mailbox) else { return nil }
-                headers[HTTPField.Name(FileRegions.header)!] = String(key)
+                headers[FileRegions.headerName] = String(key)
                 body = .region
             } else {
                 guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 internal import Glibc
 #endif
+internal import HTTPTypes
 internal import HummingbirdCore
 internal import Logging
 internal import NIOCore
@@ -26,6 +27,8 @@ enum FileRegions {
     static let minimumLength: Int64 = 16 << 10
     /// The internal header; never reaches the client.
     static let header = "x-smoothpack-file-region"
+    /// ``header`` as an HTTP field name (validated once).
+    static let headerName = HTTPField.Name(header)!
 }
 
 /// A count of regions handed to NIO (one per origin: the tests check the path is taken).

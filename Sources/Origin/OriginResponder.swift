@@ -96,7 +96,7 @@ struct PayloadResponder: Sendable {
         guard let range = head.range else { return Response(status: head.status, headers: headers) }
         if request.method == .head { return Response(status: head.status, headers: headers) }
         if let regions, range.count >= FileRegions.minimumLength, let key = Self.post(payload, range, to: regions) {
-            headers[HTTPField.Name(FileRegions.header)!] = String(key)
+            headers[FileRegions.headerName] = String(key)
             // The bytes follow from the RegionSender; this body only declares their length and ends.
             return Response(
                 status: head.status, headers: headers,
