@@ -31,13 +31,6 @@ enum FileRegions {
     static let headerName = HTTPField.Name(header)!
 }
 
-/// A count of regions handed to NIO (one per origin: the tests check the path is taken).
-final class RegionCount: Sendable {
-    private let count = Atomic<Int>(0)
-    var value: Int { count.load(ordering: .relaxed) }
-    func add() { count.add(1, ordering: .relaxed) }
-}
-
 /// The file regions the routes of one connection have posted and its ``RegionSender`` has not sent yet. Owns
 /// their descriptors: each is closed once sent, or when the connection goes away.
 final class RegionMailbox: Sendable {
@@ -111,9 +104,9 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
     let mailbox = RegionMailbox()
     private var pending: (handle: NIOFileHandle, range: Range<Int64>)?
     private let logger: Logger
-    private let sent: RegionCount
+    private let sent: EventCount
 
-    init(logger: Logger, sent: RegionCount = RegionCount()) {
+    init(logger: Logger, sent: EventCount = EventCount()) {
         self.logger = logger
         self.sent = sent
     }

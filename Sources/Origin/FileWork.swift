@@ -24,4 +24,12 @@ enum FileWork {
         }
         return try result.get()
     }
+
+    /// Runs `body` on the thread pool without waiting for it (no task, no continuation): `body` gets `true`,
+    /// or `false` when the pool is shutting down and the work should be dropped.
+    static func submit(_ body: @escaping @Sendable (_ active: Bool) -> Void) {
+        NIOThreadPool.singleton.submit { state in
+            if case .active = state { body(true) } else { body(false) }
+        }
+    }
 }

@@ -35,14 +35,14 @@ public final class SmoothOrigin: Sendable {
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
     /// ``directFragment(target:)``'s memory: at most 32768 targets, 8 MiB.
     private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 8 << 20)
-    /// Files being checked in the background (``directFragment(target:)``).
-    private let revalidating = Mutex<Set<String>>([])
+    /// Files waiting for, or under, a check in the background (``directFragment(target:)``).
+    private let checks = Mutex(BackgroundChecks())
     /// Background checks finished (tests).
-    let backgroundChecks = RegionCount()
+    let backgroundChecks = EventCount()
     /// Bodies this origin's server sent as file regions (`sendfile`), counted by its ``RegionSender``s.
-    let regionsSent = RegionCount()
+    let regionsSent = EventCount()
     /// Requests answered by a ``DirectFragmentResponder`` without the router (the tests check the path is taken).
-    let directAnswers = RegionCount()
+    let directAnswers = EventCount()
 
     /// Largest `.ism` read.
     static let maxServerManifestBytes: Int64 = 4 << 20
@@ -161,6 +161,15 @@ public final class SmoothOrigin: Sendable {
             && age < configuration.revalidateAfter + configuration.staleWhileRevalidate
     }
 
+    /// Whether a presentation and media file checked at these instants are due for a check (answerable only
+    /// within ``OriginConfiguration/staleWhileRevalidate``, while one runs).
+    private func isDue(
+        _ presentationChecked: ContinuousClock.Instant, _ mediaChecked: ContinuousClock.Instant,
+        now: ContinuousClock.Instant
+    ) -> Bool {
+        min(presentationChecked, mediaChecked) + configuration.revalidateAfter <= now
+    }
+
     /// The cached presentation at `segments` if it loaded and was checked within `revalidateAfter` (or is due,
     /// with `allowDue`), with when it was checked.
     private func freshPresentation(
@@ -204,7 +213,7 @@ public final class SmoothOrigin: Sendable {
         else { return nil }
         return CachedAnswer(
             payload: fragmentPayload(FragmentLocation(media: media, range: range)),
-            due: min(checkedAt, cached.checkedAt) + configuration.revalidateAfter <= now,
+            due: isDue(checkedAt, cached.checkedAt, now: now),
             presentationKey: presentationKey, mediaKey: mediaKey, presentation: p)
     }
 
@@ -229,8 +238,8 @@ public final class SmoothOrigin: Sendable {
             case .success(let currentMedia) = cachedMedia.value, currentMedia === media,
             usable(cachedMedia.checkedAt, now: now, allowDue: true)
         {
-            if min(cachedPresentation.checkedAt, cachedMedia.checkedAt) + configuration.revalidateAfter <= now {
-                revalidateInBackground(hit.path, key: hit.presentationKey + "\n" + hit.mediaKey)
+            if isDue(cachedPresentation.checkedAt, cachedMedia.checkedAt, now: now) {
+                revalidateInBackground(presentation: hit.presentationKey, media: hit.mediaKey)
             }
             return Payload(
                 source: .fragment(FragmentLocation(media: media, range: hit.range)), length: Int64(hit.range.count),
@@ -240,24 +249,61 @@ public final class SmoothOrigin: Sendable {
             let answer = cachedFragment(path.segments, allowDue: true),
             case .fragment(let location) = answer.payload.source
         else { return nil }
-        if answer.due { revalidateInBackground(path, key: answer.presentationKey + "\n" + answer.mediaKey) }
+        if answer.due { revalidateInBackground(presentation: answer.presentationKey, media: answer.mediaKey) }
         let remembered = DirectTarget(
-            path: path, presentationKey: answer.presentationKey, mediaKey: answer.mediaKey,
+            presentationKey: answer.presentationKey, mediaKey: answer.mediaKey,
             presentation: Weak(answer.presentation), media: Weak(location.media), range: location.range,
             etag: answer.payload.etag)
         directTargets.set(remembered, for: target, cost: 2 * target.utf8.count + answer.payload.etag.utf8.count + 128)
         return answer.payload
     }
 
-    /// Checks the files of `path` on the thread pool (``resolve(_:)``, which reloads what changed and marks the
-    /// rest checked), unless a check of the same files is under way.
-    private func revalidateInBackground(_ path: RequestPath, key: String) {
-        guard revalidating.withLock({ $0.insert(key).inserted }) else { return }
-        Task {
-            _ = try? await FileWork.run { () throws(OriginError) in try self.resolve(path) }
-            self.revalidating.withLock { _ = $0.remove(key) }
-            self.backgroundChecks.add()
+    /// Queues a check of a presentation and one of its media files (``checkFiles(_:)``), unless one of the
+    /// same files is queued or under way. The queue is drained by one piece of work on the thread pool at a
+    /// time, which takes every check queued meanwhile: with thousands of presentations, thousands of files fall
+    /// due every second, and a task and a thread-pool hop for each cost more than the checks themselves.
+    private func revalidateInBackground(presentation: String, media: String) {
+        let check = BackgroundChecks.Check(presentation: presentation, media: media)
+        let startDrain = checks.withLock { checks -> Bool in
+            guard checks.pending.insert(check).inserted else { return false }
+            checks.queue.append(check)
+            if checks.draining { return false }
+            checks.draining = true
+            return true
         }
+        if startDrain { FileWork.submit { active in self.drainChecks(active: active) } }
+    }
+
+    /// Runs the queued checks until the queue is empty (on the thread pool; `active` false when the pool is
+    /// shutting down: the queue is dropped, and the entries, once past `staleWhileRevalidate`, are checked on
+    /// the router's path as before).
+    private func drainChecks(active: Bool) {
+        while true {
+            let batch = checks.withLock { checks -> [BackgroundChecks.Check] in
+                let batch = checks.queue
+                checks.queue.removeAll(keepingCapacity: true)
+                if batch.isEmpty || !active {
+                    checks = BackgroundChecks()
+                    return []
+                }
+                return batch
+            }
+            if batch.isEmpty { return }
+            for check in batch { checkFiles(check) }
+            checks.withLock { checks in for check in batch { checks.pending.remove(check) } }
+            backgroundChecks.add(batch.count)
+        }
+    }
+
+    /// What a request for a fragment of these files would check, without building its answer: the
+    /// presentation (reloaded if it changed, marked checked if not), then the media file if the presentation
+    /// still loads and still names it (so a presentation removed with its files is not logged as missing
+    /// media).
+    private func checkFiles(_ check: BackgroundChecks.Check) {
+        guard let p = try? presentation(check.presentation),
+            p.manifest.tracks.contains(where: { Self.isSafeRelative($0.src) && Self.join(p.directory, $0.src) == check.media })
+        else { return }
+        _ = try? mediaFile(relative: check.media)
     }
 
     private func manifestPayload(_ p: LoadedPresentation) -> Payload {
@@ -428,7 +474,12 @@ public final class SmoothOrigin: Sendable {
     /// The open, indexed media file `src` of a presentation.
     private func mediaFile(_ src: String, of p: LoadedPresentation) throws(OriginError) -> MediaFile {
         guard Self.isSafeRelative(src) else { throw .notFound("\(p.relativePath): src \(src) leaves the folder") }
-        let relative = Self.join(p.directory, src)
+        return try mediaFile(relative: Self.join(p.directory, src))
+    }
+
+    /// The open, indexed media file at `relative` under the root (a presentation's folder joined with a `src`
+    /// that stays in it).
+    private func mediaFile(relative: String) throws(OriginError) -> MediaFile {
         let now = ContinuousClock.now
         let cached = mediaFiles.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
@@ -533,6 +584,19 @@ public final class SmoothOrigin: Sendable {
 }
 
 /// A cache slot: the loaded value or the failure, the identities it was loaded from, and when they were checked.
+/// The checks ``SmoothOrigin`` runs in the background: those queued or under way (each once), the queue, and
+/// whether a drain is running on the thread pool.
+struct BackgroundChecks {
+    /// A presentation and one of its media files, by their cache keys.
+    struct Check: Hashable {
+        var presentation: String
+        var media: String
+    }
+    var pending: Set<Check> = []
+    var queue: [Check] = []
+    var draining = false
+}
+
 struct Cached<T: Sendable>: Sendable {
     var value: Result<T, OriginError>
     /// Identity of the main file followed by those of `dependencies`.
@@ -625,11 +689,9 @@ final class MediaFile: Sendable {
     }
 }
 
-/// Where a requested fragment lies.
 /// A request target ``SmoothOrigin/directFragment(target:)`` resolved: the cache entries and objects it was
 /// resolved against, and its fragment.
 struct DirectTarget: Sendable {
-    let path: RequestPath
     let presentationKey: String
     let mediaKey: String
     let presentation: Weak<LoadedPresentation>
@@ -644,6 +706,7 @@ final class Weak<T: AnyObject & Sendable>: Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// Where a requested fragment lies.
 struct FragmentLocation: Sendable {
     let media: MediaFile
     let range: Range<Int64>

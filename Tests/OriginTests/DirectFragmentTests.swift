@@ -156,6 +156,57 @@ import Testing
         }
     }
 
+    /// Files that fall due together are checked by one drain of the background queue: every media file of a
+    /// presentation is touched (a new mtime, the same bytes) while its entries are due; the fragments are
+    /// answered from memory meanwhile, and once the checks have run every fragment carries the new identity's
+    /// ETag with the same bytes (each media file was checked and reloaded), with nothing logged as an error.
+    @Test func dueFilesAreCheckedAndReloadedInTheBackground() async throws {
+        let fx = try await Fixture.shared()
+        let p = try #require(fx.presentations.first)
+        let root = try Fixture.copy(p, of: fx, label: "direct-batch")
+        let log = InMemoryLogHandlerBox()
+        let origin = try Harness.origin(root, logger: log.logger) {
+            $0.revalidateAfter = .milliseconds(200)
+            $0.staleWhileRevalidate = .seconds(3600)
+        }
+        let targets = try Fixture.fragmentTargets(p)
+        let folder = root.appendingPathComponent(p.prefix)
+        let media = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".ismv") || $0.hasSuffix(".isma") }
+        #expect(media.count >= 2)
+        try await Harness.application(origin).test(.live) { client async throws in
+            var first: [String: (etag: String?, body: [UInt8])] = [:]
+            for target in targets {
+                let answer = try await client.execute(uri: target, method: .get)
+                #expect(answer.status == .ok)
+                first[target] = (answer.headers[.eTag], Array(answer.body.readableBytesView))
+            }
+            try await Task.sleep(for: .milliseconds(400))  // past revalidateAfter: every file is due
+            for name in media {
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)],
+                    ofItemAtPath: folder.appendingPathComponent(name).path)
+            }
+            for target in targets {
+                let due = try await client.execute(uri: target, method: .get)
+                #expect(due.status == .ok)
+                #expect(Array(due.body.readableBytesView) == first[target]?.body)
+            }
+            // One check per media file at least (no time bound but the test's own).
+            for _ in 0..<600 where origin.backgroundChecks.value < media.count {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(origin.backgroundChecks.value >= media.count)
+            for target in targets {
+                let after = try await client.execute(uri: target, method: .get)
+                #expect(after.status == .ok)
+                #expect(Array(after.body.readableBytesView) == first[target]?.body)
+                #expect(after.headers[.eTag] != nil && after.headers[.eTag] != first[target]?.etag, "reloaded: \(target)")
+            }
+        }
+        #expect(!log.messages.contains { $0.hasPrefix("cannot serve") })
+    }
+
     /// An origin over a private copy of the first presentation, and the target of one of its fragments.
     static func copied(
         _ label: String, revalidateAfter: Duration, stale: Duration

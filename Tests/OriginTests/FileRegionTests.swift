@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func thePostedRegionGoesOutBetweenHeadAndEnd() throws {
-        let count = RegionCount()
+        let count = EventCount()
         let sender = RegionSender(logger: Harness.quiet, sent: count)
         let channel = EmbeddedChannel(handler: sender)
         defer { _ = try? channel.finish() }
