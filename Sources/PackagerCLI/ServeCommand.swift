@@ -67,12 +67,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Megabytes of small fragment bodies (under 16 KiB; larger ones go out with sendfile) kept in memory, sent without a read (0 disables).")
     var cacheFragmentMB = 64
 
+    @Option(help: "Seconds a cached file is trusted before its identity (inode, size, mtime) is checked again (0: on every request).")
+    var revalidateAfter: Double = 1
+
+    @Option(help: "Seconds more a fragment whose files are due for that check is answered from memory while the check runs in the background (0: wait for it).")
+    var staleWhileRevalidate: Double = 10
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard cachePresentations >= 1, cacheMediaFiles >= 1, (0...1 << 20).contains(cacheFragmentMB) else {
             throw ValidationError("--cache-presentations and --cache-media-files must be at least 1, --cache-fragment-mb 0...1048576")
+        }
+        guard (0...86400).contains(revalidateAfter), (0...86400).contains(staleWhileRevalidate) else {
+            throw ValidationError("--revalidate-after and --stale-while-revalidate must be in [0, 86400] seconds")
         }
         guard !cors.isEmpty, !cors.contains(where: { $0 == "\r" || $0 == "\n" }) else {
             throw ValidationError("--cors must be * or an origin such as https://player.example.com")
@@ -86,14 +95,15 @@ struct ServeCommand: AsyncParsableCommand {
         // connections (a quarter of the limit) besides the cache.
         let files = Self.raiseOpenFileLimit() ?? 1024
         let mediaFiles = max(1, min(cacheMediaFiles, files / 4 * 3 - 64))
+        var configuration = OriginConfiguration(
+            root: directory, corsOrigin: cors, presentationCacheCapacity: cachePresentations,
+            mediaCacheCapacity: mediaFiles, fragmentCacheBytes: cacheFragmentMB << 20,
+            revalidateAfter: .milliseconds(Int64(revalidateAfter * 1000)),
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        configuration.staleWhileRevalidate = .milliseconds(Int64(staleWhileRevalidate * 1000))
         let origin: SmoothOrigin
         do {
-            origin = try SmoothOrigin(
-                configuration: OriginConfiguration(root: directory, corsOrigin: cors,
-                                                   presentationCacheCapacity: cachePresentations,
-                                                   mediaCacheCapacity: mediaFiles,
-                                                   fragmentCacheBytes: cacheFragmentMB << 20,
-                                                   idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), logger: logger)
+            origin = try SmoothOrigin(configuration: configuration, logger: logger)
         } catch {
             Console.error("smoothpack serve: \(error)")
             throw ExitCode(2)
