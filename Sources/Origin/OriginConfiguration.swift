@@ -44,9 +44,9 @@ public struct OriginConfiguration: Sendable, Equatable {
     /// memory while the check runs in the background (as HTTP's `stale-while-revalidate`); the first answer
     /// after the check reflects what it found. Manifests and other files always wait for the check, and
     /// nothing is answered from memory past `revalidateAfter` when that is zero. Default 10 s: files are checked
-    /// when asked for, so with thousands of presentations a file may go a second or more without a request;
-    /// at 1 s, about 6 % of the fragment requests of a 2,000-presentation benchmark found their files past the window
-    /// and waited for the check through the router.
+    /// when asked for, so with thousands of presentations a file may go a second or more without a request; at
+    /// 1 s, about 6 % of the fragment requests of a 2,000-presentation benchmark found their files past the
+    /// window and waited for the check through the router.
     public var staleWhileRevalidate: Duration = .seconds(10)
     /// The `Server` header; nil sends none.
     public var serverName: String?

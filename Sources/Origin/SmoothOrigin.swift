@@ -301,7 +301,9 @@ public final class SmoothOrigin: Sendable {
     /// media).
     private func checkFiles(_ check: BackgroundChecks.Check) {
         guard let p = try? presentation(check.presentation),
-            p.manifest.tracks.contains(where: { Self.isSafeRelative($0.src) && Self.join(p.directory, $0.src) == check.media })
+            p.manifest.tracks.contains(where: {
+                Self.isSafeRelative($0.src) && Self.join(p.directory, $0.src) == check.media
+            })
         else { return }
         _ = try? mediaFile(relative: check.media)
     }
@@ -583,7 +585,6 @@ public final class SmoothOrigin: Sendable {
     }
 }
 
-/// A cache slot: the loaded value or the failure, the identities it was loaded from, and when they were checked.
 /// The checks ``SmoothOrigin`` runs in the background: those queued or under way (each once), the queue, and
 /// whether a drain is running on the thread pool.
 struct BackgroundChecks {
@@ -597,6 +598,7 @@ struct BackgroundChecks {
     var draining = false
 }
 
+/// A cache slot: the loaded value or the failure, the identities it was loaded from, and when they were checked.
 struct Cached<T: Sendable>: Sendable {
     var value: Result<T, OriginError>
     /// Identity of the main file followed by those of `dependencies`.
