@@ -109,6 +109,31 @@ import Testing
         #expect(sender.mailbox.post(late) == nil, "a post after the connection closed is refused (and closed)")
     }
 
+    /// A client that pipelines requests without reading the answers holds at most
+    /// ``RegionMailbox/maximumOpen`` descriptors on its connection: later posts are refused (their bodies are
+    /// then copied) and their descriptors closed, and a region sent makes room again.
+    @Test func aConnectionHoldsABoundedNumberOfDescriptors() throws {
+        let sender = RegionSender(logger: Harness.quiet)
+        let channel = EmbeddedChannel(handler: sender)
+        defer { _ = try? channel.finish() }
+        let (first, file) = try Self.region(0..<100)
+        defer { file.close() }
+        var keys = [try #require(sender.mailbox.post(first))]
+        for _ in 1..<RegionMailbox.maximumOpen {
+            let region = RegionMailbox.Region(descriptor: try file.duplicateDescriptor(), range: 0..<100)
+            keys.append(try #require(sender.mailbox.post(region)))
+        }
+        #expect(sender.mailbox.openCount == RegionMailbox.maximumOpen)
+        let refused = try file.duplicateDescriptor()
+        #expect(sender.mailbox.post(.init(descriptor: refused, range: 0..<100)) == nil)
+        #expect(fcntl(refused, F_GETFD) == -1, "the refused descriptor is closed")
+        try channel.writeOutbound(Self.head(marked: keys[0], length: 100))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))  // written and flushed: sent
+        while try channel.readOutbound(as: HTTPServerResponsePart.self) != nil {}
+        #expect(sender.mailbox.openCount == RegionMailbox.maximumOpen - 1, "sent and closed")
+        #expect(sender.mailbox.post(.init(descriptor: try file.duplicateDescriptor(), range: 0..<100)) != nil)
+    }
+
     /// No duplicate of a closed file, nor of one that shrank since it was opened (a `sendfile` past its end
     /// would leave the response short and NIO retrying).
     @Test func aDuplicateIsRefusedOnceTheFileIsClosedOrShrunk() throws {
