@@ -18,6 +18,8 @@ internal import Synchronization
 ///
 /// What it answers, and how it keeps to what the router would have sent:
 /// - only `GET` and `HEAD` requests whose target ``SmoothOrigin/directFragment(target:)`` answers from memory,
+///   or ``SmoothOrigin/directFile(target:)`` (a static file the router resolved for the same target within
+///   `revalidateAfter`: the media files DASH and HLS players read in byte ranges, the files of split trees),
 ///   without `Connection: close` and without a request body; everything else goes to the router (which
 ///   closes the connection after a `close`; nothing more is answered here then);
 /// - the status and headers come from the code the router's answer uses
@@ -118,7 +120,8 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         guard request.method == .get || request.method == .head,
             !Self.asksToClose(request), request.headerFields[.transferEncoding] == nil,
             request.headerFields[.contentLength].map({ $0 == "0" }) ?? true,
-            let target = request.path, let payload = origin.directFragment(target: target)
+            let target = request.path,
+            let payload = origin.directFragment(target: target) ?? origin.directFile(target: target)
         else { return nil }
         let head = PayloadResponder.head(
             of: payload, ifNoneMatch: request.headerFields[.ifNoneMatch], range: request.headerFields[.range])

@@ -37,8 +37,9 @@ public struct OriginConfiguration: Sendable, Equatable {
     /// server with a ``RegionSender`` only bodies under ``FileRegions/minimumLength`` are kept (larger ones go
     /// out with `sendfile`).
     public var fragmentCacheBytes: Int
-    /// How long a cached file is trusted before its identity (device, inode, size, mtime) is checked again.
-    /// Zero checks on every request.
+    /// How long a cached file is trusted before its identity (device, inode, size, mtime) is checked again;
+    /// also how long a static file the router opened for a request target answers that target again without
+    /// the router (up to 1024 such files stay open). Zero checks on every request.
     public var revalidateAfter: Duration
     /// For this long after ``revalidateAfter``, a fragment whose files are due for a check is answered from
     /// memory while the check runs in the background (as HTTP's `stale-while-revalidate`); the first answer

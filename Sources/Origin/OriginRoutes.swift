@@ -179,8 +179,9 @@ struct StaticFallbackMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let path = try context.path()
-            return try await responder.response(
-                try await responder.origin.any(path), for: request, regions: context.regions)
+            let payload = try await responder.origin.any(path)
+            if context.regions != nil { responder.origin.rememberFile(payload, target: context.receivedTarget) }
+            return try await responder.response(payload, for: request, regions: context.regions)
         }
     }
 }

@@ -35,6 +35,9 @@ public final class SmoothOrigin: Sendable {
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
     /// ``directFragment(target:)``'s memory: at most 32768 targets, 8 MiB.
     private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 8 << 20)
+    /// ``directFile(target:)``'s memory: static files the router resolved, by request target (each holds the
+    /// file open; at most 1024).
+    private let directFiles = LRUCache<String, DirectFile>(capacity: 1024, maxCost: 1 << 20)
     /// Files waiting for, or under, a check in the background (``directFragment(target:)``).
     private let checks = Mutex(BackgroundChecks())
     /// Background checks finished (tests).
@@ -256,6 +259,29 @@ public final class SmoothOrigin: Sendable {
             etag: answer.payload.etag)
         directTargets.set(remembered, for: target, cost: 2 * target.utf8.count + answer.payload.etag.utf8.count + 128)
         return answer.payload
+    }
+
+    /// The payload of a static file (a media file read by DASH and HLS players in byte ranges, a file of a split
+    /// tree) that the router resolved for this same target within ``OriginConfiguration/revalidateAfter``; nil
+    /// otherwise (the router then resolves it again, with every check of the root, and remembers it anew).
+    /// Only files of at least ``FileRegions/minimumLength`` are remembered: smaller bodies go to the router.
+    func directFile(target: String) -> Payload? {
+        guard let hit = directFiles.value(for: target) else { return nil }
+        guard ContinuousClock.now - hit.resolvedAt < configuration.revalidateAfter else {
+            directFiles.removeValue(for: target)
+            return nil
+        }
+        return hit.payload
+    }
+
+    /// Remembers what the router resolved `target` to, when it is a file ``directFile(target:)`` may answer.
+    func rememberFile(_ payload: Payload, target: String) {
+        guard configuration.answerCachedFragmentsDirectly, case .file = payload.source,
+            payload.length >= FileRegions.minimumLength, configuration.revalidateAfter > .zero
+        else { return }
+        directFiles.set(
+            DirectFile(payload: payload, resolvedAt: .now), for: target,
+            cost: target.utf8.count + payload.etag.utf8.count + payload.contentType.utf8.count + 128)
     }
 
     /// Queues a check of a presentation and one of its media files (``checkFiles(_:)``), unless one of the
@@ -700,6 +726,13 @@ struct DirectTarget: Sendable {
     let media: Weak<MediaFile>
     let range: Range<Int64>
     let etag: String
+}
+
+/// A static file the router resolved for a request target (``SmoothOrigin/directFile(target:)``): its payload
+/// (the open file, its length, type, cache policy and ETag) and when it was resolved.
+struct DirectFile: Sendable {
+    let payload: Payload
+    let resolvedAt: ContinuousClock.Instant
 }
 
 /// An object as long as something else (a cache, a response being sent) keeps it.

@@ -20,7 +20,11 @@ import Testing
         let fx = try await Fixture.shared()
         var targets: [Request] = []
         for p in fx.presentations.prefix(2) {
-            for uri in try Fixture.fragmentTargets(p) {
+            // The media files as DASH and HLS players read them (byte ranges of static files), then fragments.
+            let media = try FileManager.default.contentsOfDirectory(atPath: p.directory.path)
+                .filter { $0.hasSuffix(".ismv") || $0.hasSuffix(".isma") }.sorted()
+            #expect(!media.isEmpty)
+            for uri in media.map({ "/\(p.prefix)\($0)" }) + (try Fixture.fragmentTargets(p)) {
                 // The first request loads the presentation and the index through the router.
                 targets.append(Request(uri: uri))
                 targets.append(Request(uri: uri))
@@ -153,6 +157,39 @@ import Testing
             #expect(origin.backgroundChecks.value >= 1)
             let after = try await client.execute(uri: uri, method: .get)
             #expect(after.status == .notFound, "the check found the files gone")
+        }
+    }
+
+    /// A static file (a media file read in byte ranges) is answered from what the router resolved for the same
+    /// target, and only within `revalidateAfter`: a file replaced on disk is sent as the new file (bytes and
+    /// ETag) once that has passed, and a file deleted is a 404.
+    @Test func staticFilesAreAnsweredDirectlyOnlyWithinRevalidateAfter() async throws {
+        let root = try TestPaths.temporaryDirectory("direct-file")
+        let url = root.appendingPathComponent("media.bin")
+        let old = Data((0..<(64 << 10)).map { UInt8($0 % 251) })
+        let new = Data((0..<(80 << 10)).map { UInt8(($0 * 7) % 253) })
+        try old.write(to: url)
+        let origin = try Harness.origin(root) { $0.revalidateAfter = .milliseconds(300) }
+        try await Harness.application(origin).test(.live) { client async throws in
+            let first = try await client.execute(uri: "/media.bin", method: .get)
+            #expect(first.status == .ok && Data(first.body.readableBytesView) == old)
+            for _ in 0..<20 {
+                let part = try await client.execute(
+                    uri: "/media.bin", method: .get, headers: [.range: "bytes=100-20099"])
+                #expect(part.status == .partialContent)
+                #expect(Data(part.body.readableBytesView) == old[100..<20100])
+                #expect(part.headers[.eTag] == first.headers[.eTag])
+            }
+            #expect(origin.directAnswers.value >= 1, "answered without the router")
+            try new.write(to: url, options: .atomic)  // a new file under the same name
+            try await Task.sleep(for: .milliseconds(600))  // past revalidateAfter
+            let replaced = try await client.execute(uri: "/media.bin", method: .get)
+            #expect(replaced.status == .ok && Data(replaced.body.readableBytesView) == new)
+            #expect(replaced.headers[.eTag] != first.headers[.eTag])
+            try FileManager.default.removeItem(at: url)
+            try await Task.sleep(for: .milliseconds(600))
+            let gone = try await client.execute(uri: "/media.bin", method: .get, headers: [.range: "bytes=0-99999"])
+            #expect(gone.status == .notFound)
         }
     }
 
