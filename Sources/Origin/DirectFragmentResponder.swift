@@ -38,7 +38,7 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPResponsePart
 
     private let origin: SmoothOrigin
-    private let mailbox: RegionMailbox
+    private let sender: RegionSender
     private let logger: Logger
     /// Requests handed to the router whose answer has not ended yet.
     private var routed = 0
@@ -51,13 +51,14 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     enum Body {
         case none
         case bytes(ByteBuffer)
-        /// Sent by the ``RegionSender`` under the codec, named in the head's internal header.
-        case region
+        /// Sent by the ``RegionSender`` under the codec: the key of the region posted to its mailbox, handed to
+        /// it with the head (``RegionSender/attachToNextHead(_:)``).
+        case region(UInt64)
     }
 
-    init(origin: SmoothOrigin, mailbox: RegionMailbox, logger: Logger) {
+    init(origin: SmoothOrigin, sender: RegionSender, logger: Logger) {
         self.origin = origin
-        self.mailbox = mailbox
+        self.sender = sender
         self.logger = logger
     }
 
@@ -102,7 +103,9 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func write(_ answer: (head: HTTPResponse, body: Body, log: String?), context: ChannelHandlerContext) {
+        if case .region(let key) = answer.body { sender.attachToNextHead(key) }
         context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
+        sender.attachToNextHead(nil)  // taken by now; never left for another response's head
         if case .bytes(let bytes) = answer.body { context.write(wrapOutboundOut(.body(bytes)), promise: nil) }
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         unflushed = true
@@ -129,9 +132,8 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         var body = Body.none
         if let range = head.range, request.method == .get {
             if range.count >= FileRegions.minimumLength {
-                guard let key = PayloadResponder.post(payload, range, to: mailbox) else { return nil }
-                headers[FileRegions.headerName] = String(key)
-                body = .region
+                guard let key = PayloadResponder.post(payload, range, to: sender.mailbox) else { return nil }
+                body = .region(key)
             } else {
                 guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
                     let slice = whole.getSlice(at: whole.readerIndex + Int(range.lowerBound), length: range.count)

@@ -15,7 +15,9 @@ internal import Synchronization
 /// with the status, the headers (with the real `Content-Length`) and an empty body, marked by one internal
 /// header naming the post. ``RegionSender``, a handler placed in the connection's pipeline below Hummingbird's
 /// HTTP/1 codec (where bodies are NIO's `IOData`, which may be a `FileRegion`), removes the header, and writes
-/// the region between the head and the end of that response. Keyed posts (not a queue) keep a response that a
+/// the region between the head and the end of that response (a ``DirectFragmentResponder`` hands the key over
+/// with ``RegionSender/attachToNextHead(_:)`` instead of the header: no header to add, find and remove on the
+/// requests players make most). Keyed posts (not a queue) keep a response that a
 /// middleware replaced from ever taking another one's bytes; a marked head whose post is missing becomes a 502
 /// with no body rather than a length without its bytes.
 ///
@@ -146,24 +148,23 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The key a ``DirectFragmentResponder`` in this pipeline hands over with the head it is about to write,
+    /// instead of the internal header a route adds: that write reaches this handler within the same call.
+    private var attached: UInt64?
+
+    /// Marks the next head written as the one whose body is the region posted under `key` (nil: none).
+    func attachToNextHead(_ key: UInt64?) { attached = key }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(var head) where attached != nil:
+            take(attached, for: &head)
+            attached = nil
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .head(var head) where head.headers.contains(name: FileRegions.header):
             let key = head.headers.first(name: FileRegions.header).flatMap { UInt64($0) }
             head.headers.remove(name: FileRegions.header)
-            if let key, let region = mailbox.take(key) {
-                if let stale = pending {
-                    try? stale.handle.close()
-                    mailbox.closed()
-                }
-                pending = (NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: region.descriptor), region.range)
-            } else {
-                logger.error("file region \(key.map(String.init) ?? "?") of a response was not posted; answered 502")
-                head.status = .badGateway
-                head.headers.replaceOrAdd(name: "content-length", value: "0")
-                head.headers.replaceOrAdd(name: "cache-control", value: "no-store")
-                for name in ["content-range", "etag", "content-type"] { head.headers.remove(name: name) }
-            }
+            take(key, for: &head)
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             if let p = pending {
@@ -180,6 +181,24 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
             context.write(data, promise: promise)
         default:
             context.write(data, promise: promise)
+        }
+    }
+
+    /// Makes the region posted under `key` the body of the response `head` starts, or, if there is no such
+    /// region, turns `head` into a 502 without a body.
+    private func take(_ key: UInt64?, for head: inout HTTPResponseHead) {
+        if let key, let region = mailbox.take(key) {
+            if let stale = pending {
+                try? stale.handle.close()
+                mailbox.closed()
+            }
+            pending = (NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: region.descriptor), region.range)
+        } else {
+            logger.error("file region \(key.map(String.init) ?? "?") of a response was not posted; answered 502")
+            head.status = .badGateway
+            head.headers.replaceOrAdd(name: "content-length", value: "0")
+            head.headers.replaceOrAdd(name: "cache-control", value: "no-store")
+            for name in ["content-range", "etag", "content-type"] { head.headers.remove(name: name) }
         }
     }
 }
@@ -203,7 +222,7 @@ struct RegionSendingHTTP1Channel: ServerChildChannel {
             if origin.configuration.answerCachedFragmentsDirectly {
                 let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
                 try pipeline.addHandler(
-                    DirectFragmentResponder(origin: origin, mailbox: sender.mailbox, logger: senderLogger),
+                    DirectFragmentResponder(origin: origin, sender: sender, logger: senderLogger),
                     position: .after(state))
             }
             return value
