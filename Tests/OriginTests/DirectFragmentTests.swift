@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import SmoothManifest
 import SmoothPack
 import TestSupport
@@ -198,14 +199,9 @@ import Testing
     /// answered from memory meanwhile, and once the checks have run every fragment carries the new identity's
     /// ETag with the same bytes (each media file was checked and reloaded), with nothing logged as an error.
     @Test func dueFilesAreCheckedAndReloadedInTheBackground() async throws {
-        let fx = try await Fixture.shared()
-        let p = try #require(fx.presentations.first)
-        let root = try Fixture.copy(p, of: fx, label: "direct-batch")
         let log = InMemoryLogHandlerBox()
-        let origin = try Harness.origin(root, logger: log.logger) {
-            $0.revalidateAfter = .milliseconds(200)
-            $0.staleWhileRevalidate = .seconds(3600)
-        }
+        let (origin, root, p, _) = try await Self.copied(
+            "direct-batch", revalidateAfter: .milliseconds(200), stale: .seconds(3600), logger: log.logger)
         let targets = try Fixture.fragmentTargets(p)
         let folder = root.appendingPathComponent(p.prefix)
         let media = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -247,12 +243,12 @@ import Testing
 
     /// An origin over a private copy of the first presentation, and the target of one of its fragments.
     static func copied(
-        _ label: String, revalidateAfter: Duration, stale: Duration
+        _ label: String, revalidateAfter: Duration, stale: Duration, logger: Logger = Harness.quiet
     ) async throws -> (SmoothOrigin, URL, Presentation, String) {
         let fx = try await Fixture.shared()
         let p = try #require(fx.presentations.first)
         let root = try Fixture.copy(p, of: fx, label: label)
-        let origin = try Harness.origin(root) {
+        let origin = try Harness.origin(root, logger: logger) {
             $0.revalidateAfter = revalidateAfter
             $0.staleWhileRevalidate = stale
         }
