@@ -170,7 +170,7 @@ import Testing
         let old = Data((0..<(64 << 10)).map { UInt8($0 % 251) })
         let new = Data((0..<(80 << 10)).map { UInt8(($0 * 7) % 253) })
         try old.write(to: url)
-        let origin = try Harness.origin(root) { $0.revalidateAfter = .milliseconds(300) }
+        let origin = try Harness.origin(root) { $0.revalidateAfter = .seconds(1) }
         try await Harness.application(origin).test(.live) { client async throws in
             let first = try await client.execute(uri: "/media.bin", method: .get)
             #expect(first.status == .ok && Data(first.body.readableBytesView) == old)
@@ -183,12 +183,12 @@ import Testing
             }
             #expect(origin.directAnswers.value >= 1, "answered without the router")
             try new.write(to: url, options: .atomic)  // a new file under the same name
-            try await Task.sleep(for: .milliseconds(600))  // past revalidateAfter
+            try await Task.sleep(for: .milliseconds(1300))  // past revalidateAfter
             let replaced = try await client.execute(uri: "/media.bin", method: .get)
             #expect(replaced.status == .ok && Data(replaced.body.readableBytesView) == new)
             #expect(replaced.headers[.eTag] != first.headers[.eTag])
             try FileManager.default.removeItem(at: url)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1300))
             let gone = try await client.execute(uri: "/media.bin", method: .get, headers: [.range: "bytes=0-99999"])
             #expect(gone.status == .notFound)
         }
