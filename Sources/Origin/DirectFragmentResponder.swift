@@ -13,8 +13,11 @@ internal import Synchronization
 /// Why: a request through the router crosses from the event loop to the Swift concurrency pool and back and
 /// passes four middlewares; measured with `perf`, that machinery took most of the CPU of `serve` under
 /// load, where the answer itself (a cache lookup and a `sendfile`) took little. This handler sits in the
-/// connection's pipeline between Hummingbird's connection-state handler (idle timeout, graceful shutdown: it
-/// sees every request and answer) and the channel Hummingbird reads requests from.
+/// connection's pipeline between ``ConnectionState`` (idle timeout, graceful shutdown: it sees every request and
+/// answer parsed by NIO) and the channel Hummingbird reads requests from. Most such requests are answered
+/// earlier still, from the connection's bytes, by a ``RawRequestReader`` with the same
+/// ``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:)``; this handler answers the ones NIO's parser
+/// reads (for example those pipelined behind a routed request).
 ///
 /// What it answers, and how it keeps to what the router would have sent:
 /// - only `GET` and `HEAD` requests whose target ``SmoothOrigin/directFragment(target:)`` answers from memory,
@@ -45,15 +48,16 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     /// A `Connection: close` request went to the router: nothing more is answered here.
     private var closing = false
     /// The answer to the request being read, written once its end arrives.
-    private var held: (head: HTTPResponse, body: Body, log: String?)?
+    private var held: Answer?
     private var unflushed = false
 
     enum Body {
         case none
         case bytes(ByteBuffer)
-        /// Sent by the ``RegionSender`` under the codec: the key of the region posted to its mailbox, handed to
-        /// it with the head (``RegionSender/attachToNextHead(_:)``).
-        case region(UInt64)
+        /// A file region admitted by the connection's ``RegionMailbox``: sent by the ``RegionSender`` under the
+        /// codec, handed to it with the head (``RegionSender/attachToNextHead(_:)``), or written by a
+        /// ``RawRequestReader``. Its descriptor is owned by whoever holds it.
+        case region(RegionMailbox.Region)
     }
 
     init(origin: SmoothOrigin, sender: RegionSender, logger: Logger) {
@@ -99,12 +103,17 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        if let answer = held, case .region(let region) = answer.body {
+            _ = Glibc.close(region.descriptor)
+            sender.mailbox.closed()
+        }
         held = nil
     }
 
-    private func write(_ answer: (head: HTTPResponse, body: Body, log: String?), context: ChannelHandlerContext) {
-        if case .region(let key) = answer.body { sender.attachToNextHead(key) }
-        context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
+    private func write(_ answer: Answer, context: ChannelHandlerContext) {
+        if case .region(let region) = answer.body { sender.attachToNextHead(region) }
+        let head = HTTPResponse(status: answer.status, headerFields: answer.headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
         sender.attachToNextHead(nil)  // taken by now; never left for another response's head
         if case .bytes(let bytes) = answer.body { context.write(wrapOutboundOut(.body(bytes)), promise: nil) }
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
@@ -118,22 +127,47 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// The whole answer to `request` from memory, or nil to hand it to the router.
-    private func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: Body, log: String?)? {
-        let start = ContinuousClock.now
+    private func answer(_ request: HTTPRequest) -> Answer? {
         guard request.method == .get || request.method == .head,
             !Self.asksToClose(request), request.headerFields[.transferEncoding] == nil,
             request.headerFields[.contentLength].map({ $0 == "0" }) ?? true,
-            let target = request.path,
-            let payload = origin.directFragment(target: target) ?? origin.directFile(target: target)
+            let target = request.path
         else { return nil }
-        let head = PayloadResponder.head(
-            of: payload, ifNoneMatch: request.headerFields[.ifNoneMatch], range: request.headerFields[.range])
+        let mailbox = sender.mailbox
+        return Self.answer(
+            origin: origin, isHead: request.method == .head, target: target,
+            ifNoneMatch: request.headerFields[.ifNoneMatch], range: request.headerFields[.range], logger: logger,
+            admit: mailbox.admit)
+    }
+
+    /// An answer made from memory (``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:)``).
+    struct Answer {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: Body
+        /// The access log line, when the logger logs `info`.
+        var log: String?
+    }
+
+    /// The answer to a `GET` (or `HEAD`) of `target` with these `If-None-Match` and `Range` values, from what
+    /// ``SmoothOrigin/directFragment(target:)`` or ``SmoothOrigin/directFile(target:)`` hold, or nil for the
+    /// router. A body from ``FileRegions/minimumLength`` up is a file region that `admit` accepted (it bounds the
+    /// descriptors a connection holds); a smaller one is the fragment cache's bytes.
+    static func answer(
+        origin: SmoothOrigin, isHead: Bool, target: String, ifNoneMatch: String?, range: String?, logger: Logger,
+        admit: (RegionMailbox.Region) -> RegionMailbox.Region?
+    ) -> Answer? {
+        let start = ContinuousClock.now
+        guard let payload = origin.directFragment(target: target) ?? origin.directFile(target: target) else {
+            return nil
+        }
+        let head = PayloadResponder.head(of: payload, ifNoneMatch: ifNoneMatch, range: range)
         var headers = head.headers
         var body = Body.none
-        if let range = head.range, request.method == .get {
+        if let range = head.range, !isHead {
             if range.count >= FileRegions.minimumLength {
-                guard let key = PayloadResponder.post(payload, range, to: sender.mailbox) else { return nil }
-                body = .region(key)
+                guard let region = PayloadResponder.region(payload, range).flatMap(admit) else { return nil }
+                body = .region(region)
             } else {
                 guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
                     let slice = whole.getSlice(at: whole.readerIndex + Int(range.lowerBound), length: range.count)
@@ -150,10 +184,10 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         if logger.logLevel <= .info {
             let elapsed = ContinuousClock.now - start
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-            let bytes = request.method == .head ? "0" : (headers[.contentLength] ?? "-")
-            log = "\(request.method.rawValue) \(target.prefix(300)) \(head.status.code) \(bytes) \(micros)us"
+            let bytes = isHead ? "0" : (headers[.contentLength] ?? "-")
+            log = "\(isHead ? "HEAD" : "GET") \(target.prefix(300)) \(head.status.code) \(bytes) \(micros)us"
         }
-        return (HTTPResponse(status: head.status, headerFields: headers), body, log)
+        return Answer(status: head.status, headers: headers, body: body, log: log)
     }
 }
 

@@ -79,6 +79,19 @@ final class RegionMailbox: Sendable {
         return key
     }
 
+    /// Counts `region` (owned by the caller from now on, who calls ``closed()`` once it has closed it) among the
+    /// open ones, or closes its descriptor and returns nil when ``maximumOpen`` are open or the connection has
+    /// gone away. For answers that hand the region over directly instead of posting it.
+    func admit(_ region: Region) -> Region? {
+        let admitted = state.withLock { s in
+            guard !s.closed, s.open < Self.maximumOpen else { return false }
+            s.open += 1
+            return true
+        }
+        if !admitted { _ = Glibc.close(region.descriptor) }
+        return admitted ? region : nil
+    }
+
     /// The region posted under `key`, now owned by the caller, who calls ``closed()`` once it has closed it.
     func take(_ key: UInt64) -> Region? { state.withLock { $0.posted.removeValue(forKey: key) } }
 
@@ -141,24 +154,27 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         RegionMailbox.unregister(context.channel)
         mailbox.close()
-        if let p = pending {
-            pending = nil
-            try? p.handle.close()
+        closeStale()
+        if let region = attached {
+            attached = nil
+            _ = Glibc.close(region.descriptor)
             mailbox.closed()
         }
     }
 
-    /// The key a ``DirectFragmentResponder`` in this pipeline hands over with the head it is about to write,
-    /// instead of the internal header a route adds: that write reaches this handler within the same call.
-    private var attached: UInt64?
+    /// The region (admitted by ``mailbox``) a ``DirectFragmentResponder`` in this pipeline hands over with the
+    /// head it is about to write, instead of the internal header a route adds: that write reaches this handler
+    /// within the same call.
+    private var attached: RegionMailbox.Region?
 
-    /// Marks the next head written as the one whose body is the region posted under `key` (nil: none).
-    func attachToNextHead(_ key: UInt64?) { attached = key }
+    /// Makes `region` (owned by this handler from now on) the body of the next head written (nil: none).
+    func attachToNextHead(_ region: RegionMailbox.Region?) { attached = region }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where attached != nil:
-            take(attached, for: &head)
+        case .head(let head) where attached != nil:
+            closeStale()
+            pending = (NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: attached!.descriptor), attached!.range)
             attached = nil
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .head(var head) where head.headers.contains(name: FileRegions.header):
@@ -184,14 +200,20 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// A region whose response never reached its end (replaced by a middleware's answer) is dropped.
+    private func closeStale() {
+        if let stale = pending {
+            pending = nil
+            try? stale.handle.close()
+            mailbox.closed()
+        }
+    }
+
     /// Makes the region posted under `key` the body of the response `head` starts, or, if there is no such
     /// region, turns `head` into a 502 without a body.
     private func take(_ key: UInt64?, for head: inout HTTPResponseHead) {
         if let key, let region = mailbox.take(key) {
-            if let stale = pending {
-                try? stale.handle.close()
-                mailbox.closed()
-            }
+            closeStale()
             pending = (NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: region.descriptor), region.range)
         } else {
             logger.error("file region \(key.map(String.init) ?? "?") of a response was not posted; answered 502")
@@ -203,8 +225,10 @@ final class RegionSender: ChannelOutboundHandler, RemovableChannelHandler {
     }
 }
 
-/// Hummingbird's HTTP/1 channel with a ``RegionSender`` under its codec and, unless the configuration turns it
-/// off, a ``DirectFragmentResponder`` in front of its router.
+/// Hummingbird's HTTP/1 channel with a ``RegionSender`` under its codec, ``ConnectionState`` in place of
+/// Hummingbird's connection-state handler (the same idle and shutdown rules), and, unless the configuration
+/// turns them off, a ``DirectFragmentResponder`` in front of its router and a ``RawRequestReader`` in front of
+/// NIO's HTTP/1 parser.
 struct RegionSendingHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let http1: HTTP1Channel
@@ -213,17 +237,26 @@ struct RegionSendingHTTP1Channel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let (senderLogger, origin) = (self.logger, self.origin)
+        let idleTimeout = origin.configuration.idleTimeout.map(OriginServer.timeAmount)
         return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: FileRegions.waterMark)
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
             let sender = RegionSender(logger: senderLogger, sent: origin.regionsSent)
             try pipeline.addHandler(sender, position: .after(encoder))
+            let hummingbirdState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            let state = ConnectionState(idleTimeout: idleTimeout)
+            try pipeline.addHandler(state, position: .after(hummingbirdState))
+            pipeline.removeHandler(hummingbirdState, promise: nil)
             if origin.configuration.answerCachedFragmentsDirectly {
-                let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
                 try pipeline.addHandler(
                     DirectFragmentResponder(origin: origin, sender: sender, logger: senderLogger),
                     position: .after(state))
+                if origin.configuration.readSimpleRequestsDirectly {
+                    try pipeline.addHandler(
+                        RawRequestReader(origin: origin, mailbox: sender.mailbox, state: state, logger: senderLogger),
+                        position: .first)
+                }
             }
             return value
         }

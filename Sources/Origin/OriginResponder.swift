@@ -146,6 +146,11 @@ struct PayloadResponder: Sendable {
     /// Posts `range` of `payload`'s file to `regions`; nil (the body is then copied) for a body held in memory,
     /// or when the file can no longer be duplicated (closed, shrunk: the copying path reports that properly).
     static func post(_ payload: Payload, _ range: Range<Int64>, to regions: RegionMailbox) -> UInt64? {
+        region(payload, range).flatMap(regions.post)
+    }
+
+    /// `range` of `payload`'s file as a region with a descriptor of its own; nil for a body held in memory.
+    static func region(_ payload: Payload, _ range: Range<Int64>) -> RegionMailbox.Region? {
         let file: ReadableFile
         let base: Int64
         switch payload.source {
@@ -158,7 +163,7 @@ struct PayloadResponder: Sendable {
             base = 0
         }
         guard let descriptor = try? file.duplicateDescriptor() else { return nil }
-        return regions.post(.init(descriptor: descriptor, range: (base + range.lowerBound)..<(base + range.upperBound)))
+        return .init(descriptor: descriptor, range: (base + range.lowerBound)..<(base + range.upperBound))
     }
 
     /// The body for `range` of `payload`: one buffer when small or cached, else read in pieces while writing.

@@ -46,6 +46,8 @@ public final class SmoothOrigin: Sendable {
     let regionsSent = EventCount()
     /// Requests answered by a ``DirectFragmentResponder`` without the router (the tests check the path is taken).
     let directAnswers = EventCount()
+    /// Of those, the ones a ``RawRequestReader`` read and answered before NIO's HTTP parser.
+    let rawAnswers = EventCount()
 
     /// Largest `.ism` read.
     static let maxServerManifestBytes: Int64 = 4 << 20
