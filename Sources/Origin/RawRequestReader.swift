@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
 internal import HTTPTypes
 internal import Logging
 internal import NIOCore
@@ -178,6 +181,8 @@ final class RawRequestReader: ChannelInboundHandler, RemovableChannelHandler {
     private var handingOver = false
     private var quiescing = false
     private var unflushed = false
+    /// A head and its file region are among the unflushed writes (see ``cork``).
+    private var regionUnflushed = false
 
     init(origin: SmoothOrigin, mailbox: RegionMailbox, state: ConnectionState, logger: Logger) {
         self.origin = origin
@@ -221,10 +226,27 @@ final class RawRequestReader: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// `TCP_CORK`: set around the flush of the answers written for one read when one of them has a file region
+    /// for its body, so each head leaves in the same segment as the start of its body instead of a small segment
+    /// of its own (as nginx's `tcp_nopush`); cleared right after, which sends what is left at once. Measured
+    /// (paired rounds, `docs/benchmarks.md`): 1.08–1.15x the requests per second, 1.07x the server's CPU per
+    /// request (two `setsockopt` calls per flush) on a machine where the client shares the cores.
+    static let cork = ChannelOptions.Types.SocketOption(
+        level: NIOBSDSocket.OptionLevel(rawValue: CInt(IPPROTO_TCP)),
+        name: NIOBSDSocket.Option(rawValue: CInt(TCP_CORK)))
+
     func channelReadComplete(context: ChannelHandlerContext) {
         if unflushed {
             unflushed = false
-            context.flush()
+            if regionUnflushed {
+                regionUnflushed = false
+                let options = context.channel.syncOptions
+                try? options?.setOption(Self.cork, value: 1)
+                context.flush()
+                try? options?.setOption(Self.cork, value: 0)
+            } else {
+                context.flush()  // heads with their bodies in one buffer
+            }
         }
         context.fireChannelReadComplete()
     }
@@ -284,6 +306,7 @@ final class RawRequestReader: ChannelInboundHandler, RemovableChannelHandler {
                 fileHandle: handle, readerIndex: Int(region.range.lowerBound), endIndex: Int(region.range.upperBound))
             let mailbox = self.mailbox
             origin.regionsSent.add()
+            regionUnflushed = true
             context.write(wrapOutboundOut(.fileRegion(file))).whenComplete { _ in
                 try? handle.close()
                 mailbox.closed()
