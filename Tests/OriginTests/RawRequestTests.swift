@@ -165,6 +165,40 @@ import Testing
     }
 }
 
+extension RawRequestTests {
+    final class Held: @unchecked Sendable {
+        let connection: RawConnection
+        init(_ c: RawConnection) { connection = c }
+    }
+
+    /// Graceful shutdown (SIGTERM in `serve`) closes a keep-alive connection whose answers were all read ahead of
+    /// the parser at once, instead of waiting for its idle timeout (30 s): ``ConnectionState`` sees no request in
+    /// progress.
+    @Test func shutdownClosesAConnectionAnsweredAheadOfTheParser() async throws {
+        let fx = try await Fixture.shared()
+        let p = try #require(fx.presentations.first)
+        let fragment = try #require(try Fixture.fragmentTargets(p).first)
+        let origin = try Harness.origin(fx.root) { $0.revalidateAfter = .seconds(3600) }
+        let request = Array("GET \(fragment) HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+        let started = ContinuousClock.now
+        let held = try await Harness.withLiveServer(origin, logger: Harness.quiet) { server in
+            let port = server.port
+            return try await offPool { () throws -> Held in
+                let c = try RawConnection(port: port, timeout: 10)
+                var reader = ResponseReader(c)
+                for _ in 0..<3 {
+                    guard c.send(request), case .response(let r) = reader.next(), r.status == 200 else { break }
+                }
+                return Held(c)
+            }
+        }
+        let stopped = ContinuousClock.now - started
+        #expect(origin.rawAnswers.value >= 1, "the connection's last answers were read ahead of the parser")
+        #expect(held.connection.waitForServerClose(seconds: 2), "the server closed the connection as it stopped")
+        #expect(stopped < .seconds(25), "the stop did not wait for the idle timeout (took \(stopped))")
+    }
+}
+
 extension RawClient {
     /// Sends each request on one connection, reading its answer before the next; for each answer its head
     /// without the `Date` line and the SHA-256 of its body (none after `HEAD` or a 304). `ETAG` in a request is
