@@ -50,9 +50,30 @@ public struct S3Response: Sendable {
     public var attempts: Int
 
     /// `<Code>` of an S3 error document, if any.
-    public var errorCode: String? { XMLText.first("Code", in: body) }
+    public var errorCode: String? { isErrorDocument ? XMLText.first("Code", in: body) : nil }
     /// `<Message>` of an S3 error document, if any.
-    public var errorMessage: String? { XMLText.first("Message", in: body) }
+    public var errorMessage: String? { isErrorDocument ? XMLText.first("Message", in: body) : nil }
+
+    /// Whether the body is an S3 error document: its root element is `<Error>` (after white space and an
+    /// optional XML declaration). Checked from the first bytes only, so an object's body (a GET of many
+    /// megabytes) is never decoded as text to look for an error code; a `200` answer can still carry an error
+    /// (CompleteMultipartUpload), so the status alone cannot decide.
+    public var isErrorDocument: Bool {
+        var i = body.startIndex
+        func skipSpace() { while i < body.endIndex, body[i] == 0x20 || body[i] == 0x0A || body[i] == 0x0D || body[i] == 0x09 { i += 1 } }
+        skipSpace()
+        if body[i...].starts(with: Array("<?xml".utf8)) {
+            // The declaration ends at the first "?>"; a body with none within 1 KiB is not an error document.
+            let limit = min(body.endIndex, i + 1024)
+            guard let end = body[i..<limit].indices.first(where: { $0 + 1 < limit && body[$0] == 0x3F && body[$0 + 1] == 0x3E })
+            else { return false }
+            i = end + 2
+            skipSpace()
+        }
+        // `<Error>` or `<Error xmlns="…">`.
+        guard body[i...].starts(with: Array("<Error".utf8)), i + 6 < body.endIndex else { return false }
+        return [0x3E, 0x20, 0x09, 0x0A, 0x0D].contains(body[i + 6])
+    }
 }
 
 /// One request as sent (for tests and statistics): method, key, query names, status.

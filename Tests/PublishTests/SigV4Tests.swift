@@ -109,4 +109,26 @@ struct SigV4Vectors: Decodable {
         #expect(XMLText.decode("a & b &unknown; &#zz;") == "a & b &unknown; &#zz;")
         #expect(XMLText.first("ETag", in: Array("<Part><ETag>&#34;e1&#34;</ETag></Part>".utf8)) == "\"e1\"")
     }
+
+    func response(_ status: Int, _ body: String) -> S3Response {
+        S3Response(status: status, headers: [:], body: Array(body.utf8), attempts: 1)
+    }
+
+    @Test func errorCodeOnlyFromErrorDocuments() {
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>a &amp; b</Message></Error>"
+        #expect(response(503, doc).errorCode == "SlowDown")
+        #expect(response(503, doc).errorMessage == "a & b")
+        // CompleteMultipartUpload may answer 200 with an error document.
+        #expect(response(200, "\r\n  " + doc).errorCode == "SlowDown")
+        #expect(response(400, "<Error xmlns=\"x\"><Code>BadDigest</Code></Error>").errorCode == "BadDigest")
+        #expect(response(400, "<Error><Code>InvalidPart</Code></Error>").isErrorDocument)
+        // An object or a listing that merely contains the words is not an error.
+        #expect(response(200, "<ListPartsResult><Code>x</Code></ListPartsResult>").errorCode == nil)
+        #expect(response(200, "some object bytes <Error><Code>SlowDown</Code></Error>").errorCode == nil)
+        #expect(response(200, "<Errors><Code>SlowDown</Code></Errors>").errorCode == nil)
+        #expect(response(200, "<?xml never closed <Error><Code>SlowDown</Code></Error>").errorCode == nil)
+        #expect(response(200, "").errorCode == nil && response(200, "<Error").errorCode == nil)
+        #expect(!S3Client.isRetryable(response(200, "binary <Error><Code>SlowDown</Code></Error>")))
+        #expect(S3Client.isRetryable(response(400, "<Error><Code>RequestTimeTooSkewed</Code></Error>")))
+    }
 }
