@@ -147,6 +147,10 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         var body: Body
         /// The access log line, when the logger logs `info`.
         var log: String?
+        /// When set (asked for with `usePrepared`), the answer is a whole `200` whose head is these bytes with
+        /// ``date`` put in; ``headers`` is then empty.
+        var prepared: PreparedHead? = nil
+        var date = ""
     }
 
     /// The answer to a `GET` (or `HEAD`) of `target` with these `If-None-Match` and `Range` values, from what
@@ -155,11 +159,15 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
     /// descriptors a connection holds); a smaller one is the fragment cache's bytes.
     static func answer(
         origin: SmoothOrigin, isHead: Bool, target: String, ifNoneMatch: String?, range: String?, logger: Logger,
-        admit: (RegionMailbox.Region) -> RegionMailbox.Region?
+        admit: (RegionMailbox.Region) -> RegionMailbox.Region?, usePrepared: Bool = false
     ) -> Answer? {
         let start = ContinuousClock.now
         guard let payload = origin.directFragment(target: target) ?? origin.directFile(target: target) else {
             return nil
+        }
+        if usePrepared, !isHead, ifNoneMatch == nil, range == nil, let prepared = payload.prepared {
+            return preparedAnswer(origin: origin, payload: payload, prepared: prepared, target: target, start: start,
+                                  logger: logger, admit: admit)
         }
         let head = PayloadResponder.head(of: payload, ifNoneMatch: ifNoneMatch, range: range)
         var headers = head.headers
@@ -188,6 +196,32 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
             log = "\(isHead ? "HEAD" : "GET") \(target.prefix(300)) \(head.status.code) \(bytes) \(micros)us"
         }
         return Answer(status: head.status, headers: headers, body: body, log: log)
+    }
+
+    /// A whole `200` for a `GET` without `Range` or `If-None-Match`, its head `prepared` but for `Date`; the body as ``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:usePrepared:)`` makes it.
+    private static func preparedAnswer(
+        origin: SmoothOrigin, payload: Payload, prepared: PreparedHead, target: String, start: ContinuousClock.Instant,
+        logger: Logger, admit: (RegionMailbox.Region) -> RegionMailbox.Region?
+    ) -> Answer? {
+        let range: Range<Int64> = 0..<payload.length
+        let body: Body
+        if range.count >= FileRegions.minimumLength {
+            guard let region = PayloadResponder.region(payload, range).flatMap(admit) else { return nil }
+            body = .region(region)
+        } else {
+            guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
+                let slice = whole.getSlice(at: whole.readerIndex, length: range.count)
+            else { return nil }
+            body = .bytes(slice)
+        }
+        origin.directAnswers.add()
+        var log: String?
+        if logger.logLevel <= .info {
+            let elapsed = ContinuousClock.now - start
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            log = "GET \(target.prefix(300)) 200 \(payload.length) \(micros)us"
+        }
+        return Answer(status: .ok, headers: HTTPFields(), body: body, log: log, prepared: prepared, date: HTTPDate.now())
     }
 }
 

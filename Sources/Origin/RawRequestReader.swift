@@ -276,23 +276,18 @@ final class RawRequestReader: ChannelInboundHandler, RemovableChannelHandler {
         guard !quiescing, state.isIdle, context.channel.isWritable,
             let answer = DirectFragmentResponder.answer(
                 origin: origin, isHead: head.isHead, target: head.target, ifNoneMatch: head.ifNoneMatch,
-                range: head.range, logger: logger, admit: mailbox.admit)
+                range: head.range, logger: logger, admit: mailbox.admit, usePrepared: true)
         else { return false }
-        let hasBody = answer.status != .notModified
-        var out = context.channel.allocator.buffer(capacity: 512)
-        out.writeStaticString("HTTP/1.1 ")
-        out.writeString(String(answer.status.code))
-        out.writeStaticString(" ")
-        out.writeString(HTTPResponseStatus(statusCode: answer.status.code).reasonPhrase)
-        out.writeStaticString("\r\n")
-        for field in answer.headers {
-            if !hasBody, field.name == .contentLength || field.name == .transferEncoding { continue }
-            out.writeString(field.name.rawName)
-            out.writeStaticString(": ")
-            out.writeString(field.value)
+        var out: ByteBuffer
+        if let prepared = answer.prepared {
+            out = context.channel.allocator.buffer(capacity: prepared.bytes.readableBytes + 96)
+            prepared.write(date: answer.date, into: &out)
+            origin.preparedAnswers.add()
+        } else {
+            out = context.channel.allocator.buffer(capacity: 512)
+            PreparedHead.write(status: answer.status, headers: answer.headers, into: &out)
             out.writeStaticString("\r\n")
         }
-        out.writeStaticString("\r\n")
         switch answer.body {
         case .none:
             context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)

@@ -33,8 +33,8 @@ public final class SmoothOrigin: Sendable {
     private let presentations: LRUCache<String, Cached<LoadedPresentation>>
     private let mediaFiles: LRUCache<String, Cached<MediaFile>>
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
-    /// ``directFragment(target:)``'s memory: at most 32768 targets, 8 MiB.
-    private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 8 << 20)
+    /// ``directFragment(target:)``'s memory: at most 32768 targets, 16 MiB (about 700 bytes each with the prepared head).
+    private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 16 << 20)
     /// ``directFile(target:)``'s memory: static files the router resolved, by request target (each holds the
     /// file open; at most 1024).
     private let directFiles = LRUCache<String, DirectFile>(capacity: 1024, maxCost: 1 << 20)
@@ -48,6 +48,8 @@ public final class SmoothOrigin: Sendable {
     let directAnswers = EventCount()
     /// Of those, the ones a ``RawRequestReader`` read and answered before NIO's HTTP parser.
     let rawAnswers = EventCount()
+    /// Of those, whole `200`s written from a ``PreparedHead``.
+    let preparedAnswers = EventCount()
 
     /// Largest `.ism` read.
     static let maxServerManifestBytes: Int64 = 4 << 20
@@ -248,19 +250,25 @@ public final class SmoothOrigin: Sendable {
             }
             return Payload(
                 source: .fragment(FragmentLocation(media: media, range: hit.range)), length: Int64(hit.range.count),
-                contentType: ContentTypes.fragment, cacheControl: configuration.fragmentCacheControl, etag: hit.etag)
+                contentType: ContentTypes.fragment, cacheControl: configuration.fragmentCacheControl, etag: hit.etag,
+                prepared: hit.prepared)
         }
         guard case .success(let path) = RequestPath.parse(target, maxLength: configuration.maxURILength),
             let answer = cachedFragment(path.segments, allowDue: true),
             case .fragment(let location) = answer.payload.source
         else { return nil }
         if answer.due { revalidateInBackground(presentation: answer.presentationKey, media: answer.mediaKey) }
+        let prepared = PreparedHead(answer.payload, corsOrigin: configuration.corsOrigin, serverName: configuration.serverName)
         let remembered = DirectTarget(
             presentationKey: answer.presentationKey, mediaKey: answer.mediaKey,
             presentation: Weak(answer.presentation), media: Weak(location.media), range: location.range,
-            etag: answer.payload.etag)
-        directTargets.set(remembered, for: target, cost: 2 * target.utf8.count + answer.payload.etag.utf8.count + 128)
-        return answer.payload
+            etag: answer.payload.etag, prepared: prepared)
+        directTargets.set(
+            remembered, for: target,
+            cost: 2 * target.utf8.count + answer.payload.etag.utf8.count + prepared.bytes.readableBytes + 128)
+        var payload = answer.payload
+        payload.prepared = prepared
+        return payload
     }
 
     /// The payload of a static file (a media file read by DASH and HLS players in byte ranges, a file of a split
@@ -281,9 +289,13 @@ public final class SmoothOrigin: Sendable {
         guard configuration.answerCachedFragmentsDirectly, case .file = payload.source,
             payload.length >= FileRegions.minimumLength, configuration.revalidateAfter > .zero
         else { return }
+        var payload = payload
+        let prepared = PreparedHead(payload, corsOrigin: configuration.corsOrigin, serverName: configuration.serverName)
+        payload.prepared = prepared
         directFiles.set(
             DirectFile(payload: payload, resolvedAt: .now), for: target,
-            cost: target.utf8.count + payload.etag.utf8.count + payload.contentType.utf8.count + 128)
+            cost: target.utf8.count + payload.etag.utf8.count + payload.contentType.utf8.count
+                + prepared.bytes.readableBytes + 128)
     }
 
     /// Queues a check of a presentation and one of its media files (``checkFiles(_:)``), unless one of the
@@ -728,6 +740,7 @@ struct DirectTarget: Sendable {
     let media: Weak<MediaFile>
     let range: Range<Int64>
     let etag: String
+    let prepared: PreparedHead
 }
 
 /// A static file the router resolved for a request target (``SmoothOrigin/directFile(target:)``): its payload
@@ -768,4 +781,8 @@ struct Payload: Sendable {
     var cacheControl: String
     /// ETag without quotes.
     var etag: String
+    /// The status line and headers of a whole `200` answer for this payload, up to `Date` (``PreparedHead``):
+    /// set for the payloads ``SmoothOrigin/directFragment(target:)`` and ``SmoothOrigin/directFile(target:)``
+    /// remember, made once per remembered target instead of once per request.
+    var prepared: PreparedHead?
 }

@@ -86,8 +86,11 @@ import Testing
     /// The same requests, on one connection each way, to a server reading them before NIO's parser and to one
     /// that leaves them to the parser (answered by ``DirectFragmentResponder`` then): the same bytes, `Date`
     /// aside, for fragments and byte ranges of media files, whole, in ranges, `HEAD`, `If-None-Match`
-    /// matching, unsatisfiable ranges, and requests the router answers in between.
-    @Test func answersAreTheBytesNIOsEncoderWrites() async throws {
+    /// matching, unsatisfiable ranges, and requests the router answers in between; with the default CORS origin
+    /// and server name, and with a named origin (`Vary: Origin`) and no `Server` (the heads of whole answers are
+    /// prepared once per target: ``PreparedHead``).
+    @Test(arguments: [("*", "smoothpack"), ("https://player.example", nil)] as [(String, String?)])
+    func answersAreTheBytesNIOsEncoderWrites(cors: String, serverName: String?) async throws {
         let fx = try await Fixture.shared()
         let p = try #require(fx.presentations.first)
         let media = try FileManager.default.contentsOfDirectory(atPath: p.directory.path)
@@ -110,6 +113,8 @@ import Testing
             let origin = try Harness.origin(fx.root) {
                 $0.revalidateAfter = .seconds(3600)
                 $0.readSimpleRequestsDirectly = raw
+                $0.corsOrigin = cors
+                $0.serverName = serverName
             }
             let lines = try await Harness.withLiveServer(origin, logger: Harness.quiet) { server in
                 try await RawClient.exchange(port: server.port, requests: all)
@@ -118,7 +123,9 @@ import Testing
         }
         let parsed = try await exchange(raw: false)
         let read = try await exchange(raw: true)
-        #expect(parsed.origin.rawAnswers.value == 0)
+        #expect(parsed.origin.rawAnswers.value == 0 && parsed.origin.preparedAnswers.value == 0)
+        // The second GET of each media file and fragment (the first one remembers the target).
+        #expect(read.origin.preparedAnswers.value >= 9)
         #expect(read.origin.rawAnswers.value >= requests.count / 2, "most requests were read before the parser")
         #expect(parsed.origin.directAnswers.value == read.origin.directAnswers.value)
         #expect(parsed.origin.regionsSent.value == read.origin.regionsSent.value)
@@ -128,6 +135,9 @@ import Testing
         for (i, (a, b)) in zip(parsed.lines, read.lines).enumerated() {
             #expect(a == b, "\(requests[i].debugDescription)")
         }
+        let heads = read.lines.joined(separator: "\n")
+        #expect(heads.contains("Vary: Origin") == (cors != "*"))
+        #expect(heads.contains("Server: smoothpack") == (serverName != nil))
     }
 
     /// Answers read before the parser count as activity: a connection asking for a fragment every 0.2 s
