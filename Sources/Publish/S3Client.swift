@@ -161,7 +161,7 @@ public final class S3Client: Sendable {
                 for h in response.headers { headerMap[h.name.lowercased()] = h.value }
                 let result = S3Response(status: Int(response.status.code), headers: headerMap, body: bytes,
                                         attempts: attempt)
-                if Self.isRetryable(result), attempt < configuration.maxAttempts {
+                if Self.isRetryable(result, method: method), attempt < configuration.maxAttempts {
                     lastFailure = "HTTP \(result.status) \(result.errorCode ?? "")"
                     continue
                 }
@@ -189,8 +189,13 @@ public final class S3Client: Sendable {
         try await Task.sleep(for: .milliseconds(delay))
     }
 
-    static func isRetryable(_ r: S3Response) -> Bool {
+    /// Whether `r`, the answer to a `method` request, is worth another attempt: 5xx, 408, 429, or an error
+    /// document whose code says so. A 2xx carries an error only as the answer to CompleteMultipartUpload (a
+    /// `POST`, which may answer 200 with an error document); the body of any other 2xx is what was asked for
+    /// (an object's bytes), whatever it looks like.
+    static func isRetryable(_ r: S3Response, method: String) -> Bool {
         if r.status >= 500 || r.status == 408 || r.status == 429 { return true }
+        if r.status < 300 && method != "POST" { return false }
         switch r.errorCode {
         case "SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable": return true
         default: return false
