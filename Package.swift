@@ -132,6 +132,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ], swiftSettings: strict),
         .testTarget(name: "WatchFolderTests", dependencies: [
             "WatchFolder", "SmoothPack", "TestSupport", "PackagerCLI", "Platform",

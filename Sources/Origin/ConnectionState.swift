@@ -72,7 +72,9 @@ final class ConnectionState: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            requestsInProgress -= 1
+            // The answer to a request the parser could not read (a 400 for a malformed head) ends a response
+            // no head was counted for: it leaves none in progress, not minus one.
+            requestsInProgress = max(0, requestsInProgress - 1)
             if requestsInProgress == 0 {
                 if closeAfterLastResponse {
                     context.writeAndFlush(data, promise: promise)
