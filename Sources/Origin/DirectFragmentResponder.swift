@@ -150,6 +150,7 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         /// When set (asked for with `usePrepared`), the answer is a whole `200` whose head is these bytes with
         /// ``date`` put in; ``headers`` is then empty.
         var prepared: PreparedHead? = nil
+        /// The `Date` value for ``prepared``.
         var date = ""
     }
 
@@ -198,7 +199,8 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         return Answer(status: head.status, headers: headers, body: body, log: log)
     }
 
-    /// A whole `200` for a `GET` without `Range` or `If-None-Match`, its head `prepared` but for `Date`; the body as ``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:usePrepared:)`` makes it.
+    /// A whole `200` for a `GET` without `Range` or `If-None-Match`, its head `prepared` but for `Date`; the body
+    /// as ``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:usePrepared:)`` makes it.
     private static func preparedAnswer(
         origin: SmoothOrigin, payload: Payload, prepared: PreparedHead, target: String, start: ContinuousClock.Instant,
         logger: Logger, admit: (RegionMailbox.Region) -> RegionMailbox.Region?
@@ -221,7 +223,8 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             log = "GET \(target.prefix(300)) 200 \(payload.length) \(micros)us"
         }
-        return Answer(status: .ok, headers: HTTPFields(), body: body, log: log, prepared: prepared, date: HTTPDate.now())
+        return Answer(
+            status: .ok, headers: HTTPFields(), body: body, log: log, prepared: prepared, date: HTTPDate.now())
     }
 }
 

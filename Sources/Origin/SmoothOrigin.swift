@@ -33,7 +33,8 @@ public final class SmoothOrigin: Sendable {
     private let presentations: LRUCache<String, Cached<LoadedPresentation>>
     private let mediaFiles: LRUCache<String, Cached<MediaFile>>
     private let fragmentBodies: LRUCache<FragmentKey, ByteBuffer>
-    /// ``directFragment(target:)``'s memory: at most 32768 targets, 16 MiB (about 700 bytes each with the prepared head).
+    /// ``directFragment(target:)``'s memory: at most 32768 targets, 16 MiB (about 700 bytes each with its
+    /// ``PreparedHead``).
     private let directTargets = LRUCache<String, DirectTarget>(capacity: 32768, maxCost: 16 << 20)
     /// ``directFile(target:)``'s memory: static files the router resolved, by request target (each holds the
     /// file open; at most 1024).
@@ -258,7 +259,8 @@ public final class SmoothOrigin: Sendable {
             case .fragment(let location) = answer.payload.source
         else { return nil }
         if answer.due { revalidateInBackground(presentation: answer.presentationKey, media: answer.mediaKey) }
-        let prepared = PreparedHead(answer.payload, corsOrigin: configuration.corsOrigin, serverName: configuration.serverName)
+        let prepared = PreparedHead(
+            answer.payload, corsOrigin: configuration.corsOrigin, serverName: configuration.serverName)
         let remembered = DirectTarget(
             presentationKey: answer.presentationKey, mediaKey: answer.mediaKey,
             presentation: Weak(answer.presentation), media: Weak(location.media), range: location.range,

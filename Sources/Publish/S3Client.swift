@@ -60,13 +60,16 @@ public struct S3Response: Sendable {
     /// (CompleteMultipartUpload), so the status alone cannot decide.
     public var isErrorDocument: Bool {
         var i = body.startIndex
-        func skipSpace() { while i < body.endIndex, body[i] == 0x20 || body[i] == 0x0A || body[i] == 0x0D || body[i] == 0x09 { i += 1 } }
+        func skipSpace() {
+            while i < body.endIndex, [0x20, 0x0A, 0x0D, 0x09].contains(body[i]) { i += 1 }
+        }
         skipSpace()
         if body[i...].starts(with: Array("<?xml".utf8)) {
             // The declaration ends at the first "?>"; a body with none within 1 KiB is not an error document.
             let limit = min(body.endIndex, i + 1024)
-            guard let end = body[i..<limit].indices.first(where: { $0 + 1 < limit && body[$0] == 0x3F && body[$0 + 1] == 0x3E })
-            else { return false }
+            guard let end = body[i..<limit].indices.first(where: { j in
+                j + 1 < limit && body[j] == 0x3F && body[j + 1] == 0x3E  // "?>"
+            }) else { return false }
             i = end + 2
             skipSpace()
         }
