@@ -167,22 +167,21 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
             return nil
         }
         if usePrepared, !isHead, ifNoneMatch == nil, range == nil, let prepared = payload.prepared {
-            return preparedAnswer(origin: origin, payload: payload, prepared: prepared, target: target, start: start,
-                                  logger: logger, admit: admit)
+            // A whole `200`: its head was prepared when the target was remembered, but for `Date`.
+            guard let body = Self.body(of: payload, 0..<payload.length, origin: origin, admit: admit) else {
+                return nil
+            }
+            origin.directAnswers.add()
+            let log = logger.logLevel <= .info ? logLine("GET", target, 200, "\(payload.length)", since: start) : nil
+            return Answer(
+                status: .ok, headers: HTTPFields(), body: body, log: log, prepared: prepared, date: HTTPDate.now())
         }
         let head = PayloadResponder.head(of: payload, ifNoneMatch: ifNoneMatch, range: range)
         var headers = head.headers
         var body = Body.none
         if let range = head.range, !isHead {
-            if range.count >= FileRegions.minimumLength {
-                guard let region = PayloadResponder.region(payload, range).flatMap(admit) else { return nil }
-                body = .region(region)
-            } else {
-                guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
-                    let slice = whole.getSlice(at: whole.readerIndex + Int(range.lowerBound), length: range.count)
-                else { return nil }
-                body = .bytes(slice)
-            }
+            guard let part = Self.body(of: payload, range, origin: origin, admit: admit) else { return nil }
+            body = part
         }
         if head.range == nil, headers[.contentLength] == nil { headers[.contentLength] = "0" }
         OriginCORSMiddleware.decorate(&headers, allowOrigin: origin.configuration.corsOrigin)
@@ -191,40 +190,34 @@ final class DirectFragmentResponder: ChannelDuplexHandler, RemovableChannelHandl
         origin.directAnswers.add()
         var log: String?
         if logger.logLevel <= .info {
-            let elapsed = ContinuousClock.now - start
-            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             let bytes = isHead ? "0" : (headers[.contentLength] ?? "-")
-            log = "\(isHead ? "HEAD" : "GET") \(target.prefix(300)) \(head.status.code) \(bytes) \(micros)us"
+            log = logLine(isHead ? "HEAD" : "GET", target, head.status.code, bytes, since: start)
         }
         return Answer(status: head.status, headers: headers, body: body, log: log)
     }
 
-    /// A whole `200` for a `GET` without `Range` or `If-None-Match`, its head `prepared` but for `Date`; the body
-    /// as ``answer(origin:isHead:target:ifNoneMatch:range:logger:admit:usePrepared:)`` makes it.
-    private static func preparedAnswer(
-        origin: SmoothOrigin, payload: Payload, prepared: PreparedHead, target: String, start: ContinuousClock.Instant,
-        logger: Logger, admit: (RegionMailbox.Region) -> RegionMailbox.Region?
-    ) -> Answer? {
-        let range: Range<Int64> = 0..<payload.length
-        let body: Body
+    /// `range` of `payload`: a file region that `admit` accepted from ``FileRegions/minimumLength`` up, else the
+    /// fragment cache's bytes; nil (the router answers) when neither is at hand.
+    private static func body(
+        of payload: Payload, _ range: Range<Int64>, origin: SmoothOrigin,
+        admit: (RegionMailbox.Region) -> RegionMailbox.Region?
+    ) -> Body? {
         if range.count >= FileRegions.minimumLength {
-            guard let region = PayloadResponder.region(payload, range).flatMap(admit) else { return nil }
-            body = .region(region)
-        } else {
-            guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
-                let slice = whole.getSlice(at: whole.readerIndex, length: range.count)
-            else { return nil }
-            body = .bytes(slice)
+            return PayloadResponder.region(payload, range).flatMap(admit).map { .region($0) }
         }
-        origin.directAnswers.add()
-        var log: String?
-        if logger.logLevel <= .info {
-            let elapsed = ContinuousClock.now - start
-            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-            log = "GET \(target.prefix(300)) 200 \(payload.length) \(micros)us"
-        }
-        return Answer(
-            status: .ok, headers: HTTPFields(), body: body, log: log, prepared: prepared, date: HTTPDate.now())
+        guard case .fragment(let location) = payload.source, let whole = origin.cachedBody(of: location),
+            let slice = whole.getSlice(at: whole.readerIndex + Int(range.lowerBound), length: range.count)
+        else { return nil }
+        return .bytes(slice)
+    }
+
+    /// The access log line: method, target (its first 300 characters), status, body bytes, time taken.
+    private static func logLine(
+        _ method: String, _ target: String, _ status: Int, _ bytes: String, since start: ContinuousClock.Instant
+    ) -> String {
+        let elapsed = ContinuousClock.now - start
+        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        return "\(method) \(target.prefix(300)) \(status) \(bytes) \(micros)us"
     }
 }
 
