@@ -141,7 +141,9 @@ import Testing
     }
 
     /// Answers read before the parser count as activity: a connection asking for a fragment every 0.2 s
-    /// outlives the idle timeout (2 s) many times over on the same socket, and is closed once it stops asking.
+    /// outlives the idle timeout (2 s) twice over on the same socket (20 requests, however long a busy machine
+    /// takes for them), and is closed once it stops asking, not before the timeout (no upper bound on a loaded
+    /// machine: the close only has to come).
     @Test func rawAnswersKeepTheConnectionAliveAndIdleOnesStillClose() async throws {
         let fx = try await Fixture.shared()
         let p = try #require(fx.presentations.first)
@@ -158,18 +160,18 @@ import Testing
                 defer { c.abortOnClose() }
                 var reader = ResponseReader(c)
                 var answered = 0
-                let start = Date()
-                while Date().timeIntervalSince(start) < 7 {
+                for i in 0..<20 {
+                    if i > 0 { Thread.sleep(forTimeInterval: 0.2) }
                     guard c.send(request), case .response(let r) = reader.next(), r.status == 200 else { break }
                     answered += 1
-                    Thread.sleep(forTimeInterval: 0.2)
                 }
                 let quiet = Date()
-                return (answered, c.waitForServerClose(seconds: 8) ? Date().timeIntervalSince(quiet) : nil)
+                return (answered, c.waitForServerClose(seconds: 60) ? Date().timeIntervalSince(quiet) : nil)
             }
-            #expect(answered >= 20, "every request on the one connection was answered (\(answered))")
-            let seconds = try #require(closedAfter, "still open 8 s after the last request")
-            #expect(seconds > 1 && seconds < 6, "closed \(seconds) s after the last answer")
+            #expect(answered == 20, "every request on the one connection was answered (\(answered) of 20)")
+            let seconds = try #require(closedAfter, "still open 60 s after the last request")
+            // The server's idle clock starts when it writes the last answer, a little before the client reads it.
+            #expect(seconds > 1, "closed \(seconds) s after the last answer, before the 2 s idle timeout")
         }
         #expect(origin.rawAnswers.value > 10, "the answers were read before the parser")
     }
