@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
+        // scripts/sanitize-package declares the modules under the sanitizer's unit suites again, with their
+        // dependencies: a dependency added here must be added there too (its build fails until it is).
         .target(name: "MediaCore", swiftSettings: strict),
         // Caption files (SRT, WebVTT, TTML) to one cue model, and the TTML/WebVTT writers: pure Swift.
         .target(name: "Captions", dependencies: ["MediaCore"], swiftSettings: strict),
