@@ -68,11 +68,17 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Stores `value`, evicting the least recently used entries beyond the bounds. A value costing more
-    /// than `maxCost` is not stored.
-    func set(_ value: Value, for key: Key, cost: Int = 0) {
-        guard capacity > 0, cost <= maxCost else { return }
-        state.withLock { s in
-            if let i = s.index[key] { s.remove(i) }
+    /// than `maxCost` is not stored. Returns whether `value` was stored and the values that left the cache:
+    /// the one `key` held before, and those evicted.
+    @discardableResult
+    func set(_ value: Value, for key: Key, cost: Int = 0) -> (stored: Bool, gone: [Value]) {
+        guard capacity > 0, cost <= maxCost else { return (false, []) }
+        return state.withLock { s in
+            var gone: [Value] = []
+            if let i = s.index[key] {
+                if let old = s.values[i] { gone.append(old) }
+                s.remove(i)
+            }
             let node = Node(key: key, cost: cost, prev: -1, next: -1)
             let i: Int
             if let f = s.free.popLast() {
@@ -88,15 +94,21 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             s.totalCost += cost
             s.pushFront(i)
             while s.index.count > capacity || s.totalCost > maxCost, s.tail >= 0, s.tail != i {
+                if let old = s.values[s.tail] { gone.append(old) }
                 s.remove(s.tail)
             }
+            return (true, gone)
         }
     }
 
-    /// Forgets `key`.
-    func removeValue(for key: Key) {
+    /// Forgets `key`; returns the value it held.
+    @discardableResult
+    func removeValue(for key: Key) -> Value? {
         state.withLock { s in
-            if let i = s.index[key] { s.remove(i) }
+            guard let i = s.index[key] else { return nil }
+            let old = s.values[i]
+            s.remove(i)
+            return old
         }
     }
 

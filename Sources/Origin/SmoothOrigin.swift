@@ -41,6 +41,8 @@ public final class SmoothOrigin: Sendable {
     private let directFiles = LRUCache<String, DirectFile>(capacity: 1024, maxCost: 1 << 20)
     /// Files waiting for, or under, a check in the background (``directFragment(target:)``).
     private let checks = Mutex(BackgroundChecks())
+    /// Held while the presentation or media-file cache changes with the objects' ``CacheStanding``s.
+    private let standings = Mutex(())
     /// Background checks finished (tests).
     let backgroundChecks = EventCount()
     /// Bodies this origin's server sent as file regions (`sendfile`), counted by its ``RegionSender``s.
@@ -229,8 +231,12 @@ public final class SmoothOrigin: Sendable {
     /// over and over, so what a target resolved to (which presentation and media file, the byte range, the
     /// ETag) is remembered: later asks skip parsing the target, the fragment form, the manifest lookup and the
     /// ETag, and only check that the presentation and media caches still hold the very objects it was resolved
-    /// against (a reloaded file is a new object) and that their entries are usable. Holds no file open (the
-    /// objects are referenced weakly: once the caches let them go, the target is resolved afresh).
+    /// against (a reloaded file is a new object) and that their entries are usable. Those two facts are read
+    /// from the objects' ``CacheStanding``s, not by looking the entries up: with thousands of presentations the
+    /// two lookups (hashing and comparing path keys, moving list nodes, retaining cold entries) cost more than
+    /// the rest of the answer. So a direct answer does not make its entries recent in their caches; the check
+    /// that falls due every `revalidateAfter` stores them again, which does. Holds no file open (the objects
+    /// are referenced weakly: once the caches let them go, the target is resolved afresh).
     ///
     /// A fragment whose files are due for a check is answered from memory while the check runs on the thread
     /// pool (one check per presentation and media file at a time); so a server with many presentations, each
@@ -239,14 +245,10 @@ public final class SmoothOrigin: Sendable {
     func directFragment(target: String) -> Payload? {
         let now = ContinuousClock.now
         if let hit = directTargets.value(for: target), let p = hit.presentation.value, let media = hit.media.value,
-            let cachedPresentation = presentations.value(for: hit.presentationKey),
-            case .success(let current) = cachedPresentation.value, current === p,
-            usable(cachedPresentation.checkedAt, now: now, allowDue: true),
-            let cachedMedia = mediaFiles.value(for: hit.mediaKey),
-            case .success(let currentMedia) = cachedMedia.value, currentMedia === media,
-            usable(cachedMedia.checkedAt, now: now, allowDue: true)
+            let presentationChecked = p.standing.checkedAt, usable(presentationChecked, now: now, allowDue: true),
+            let mediaChecked = media.standing.checkedAt, usable(mediaChecked, now: now, allowDue: true)
         {
-            if isDue(cachedPresentation.checkedAt, cachedMedia.checkedAt, now: now) {
+            if isDue(presentationChecked, mediaChecked, now: now) {
                 revalidateInBackground(presentation: hit.presentationKey, media: hit.mediaKey)
             }
             return Payload(
@@ -403,7 +405,7 @@ public final class SmoothOrigin: Sendable {
         let cached = presentations.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
         if let cached, cached.stillCurrent() {
-            presentations.set(cached.refreshed(now), for: relative)
+            store(cached.refreshed(now), for: relative, in: presentations)
             return try cached.value.get()
         }
         let path: FilePath
@@ -411,10 +413,10 @@ public final class SmoothOrigin: Sendable {
         switch OriginFiles.locate(relative, under: confined) {
         case .outside:
             // A path leading outside the root is not cached (cheap to find again).
-            presentations.removeValue(for: relative)
+            forget(relative, in: presentations)
             throw .notFound("\(relative) leads outside the root")
         case .missing:
-            presentations.removeValue(for: relative)
+            forget(relative, in: presentations)
             throw .notFound("no presentation \(relative)")
         case .found(let p, let i):
             (path, id) = (p, i)
@@ -422,7 +424,7 @@ public final class SmoothOrigin: Sendable {
         if id.isDirectory { return nil }
         guard id.isRegularFile else { throw .notFound("\(relative) is not a file") }
         if let cached, cached.identities == [Optional(id)] + cached.dependencies.map(identity) {
-            presentations.set(cached.refreshed(now), for: relative)
+            store(cached.refreshed(now), for: relative, in: presentations)
             return try cached.value.get()
         }
         let loaded = loadPresentation(relative: relative, path: path, identity: id)
@@ -432,7 +434,7 @@ public final class SmoothOrigin: Sendable {
             if case .notFound = e { throw e }
             logger.error("cannot serve presentation \(relative): \(e)")
         }
-        presentations.set(loaded, for: relative)
+        store(loaded, for: relative, in: presentations)
         return try loaded.value.get()
     }
 
@@ -515,6 +517,30 @@ public final class SmoothOrigin: Sendable {
         return FragmentLocation(media: media, range: range)
     }
 
+    /// Stores `entry` and keeps the ``CacheStanding``s in step: the stored object's is the entry's check time;
+    /// an object that left the cache (replaced by another, evicted) or never entered it is retired. One store
+    /// or forget at a time (`standings`), so that two stores for the same key cannot leave the standings
+    /// saying otherwise than the cache.
+    private func store<T: CacheStandingHolder>(
+        _ entry: Cached<T>, for key: String, in cache: LRUCache<String, Cached<T>>
+    ) {
+        let object = try? entry.value.get()
+        standings.withLock { _ in
+            let (stored, gone) = cache.set(entry, for: key)
+            for old in gone {
+                if let old = try? old.value.get(), old !== object { old.standing.retire() }
+            }
+            if stored { object?.standing.checked(at: entry.checkedAt) } else { object?.standing.retire() }
+        }
+    }
+
+    /// Forgets `key`, retiring the object its entry held.
+    private func forget<T: CacheStandingHolder>(_ key: String, in cache: LRUCache<String, Cached<T>>) {
+        standings.withLock { _ in
+            if let old = try? cache.removeValue(for: key)?.value.get() { old.standing.retire() }
+        }
+    }
+
     /// The open, indexed media file `src` of a presentation.
     private func mediaFile(_ src: String, of p: LoadedPresentation) throws(OriginError) -> MediaFile {
         guard Self.isSafeRelative(src) else { throw .notFound("\(p.relativePath): src \(src) leaves the folder") }
@@ -528,18 +554,18 @@ public final class SmoothOrigin: Sendable {
         let cached = mediaFiles.value(for: relative)
         if let cached, now - cached.checkedAt < configuration.revalidateAfter { return try cached.value.get() }
         if let cached, cached.stillCurrent() {
-            mediaFiles.set(cached.refreshed(now), for: relative)
+            store(cached.refreshed(now), for: relative, in: mediaFiles)
             return try cached.value.get()
         }
         let located = OriginFiles.locate(relative, under: confined)
         if case .outside = located {
-            mediaFiles.removeValue(for: relative)
+            forget(relative, in: mediaFiles)
             throw .notFound("\(relative) leads outside the root")
         }
         var id: FileIdentity?
         if case .found(_, let i) = located { id = i }
         if let cached, cached.identities == [id] {
-            mediaFiles.set(cached.refreshed(now), for: relative)
+            store(cached.refreshed(now), for: relative, in: mediaFiles)
             return try cached.value.get()
         }
         let loaded: Cached<MediaFile>
@@ -551,7 +577,7 @@ public final class SmoothOrigin: Sendable {
                 checkedAt: now)
         }
         if case .failure(let e) = loaded.value { logger.error("cannot serve fragments of \(relative): \(e)") }
-        mediaFiles.set(loaded, for: relative)
+        store(loaded, for: relative, in: mediaFiles)
         return try loaded.value.get()
     }
 
@@ -668,8 +694,45 @@ struct Cached<T: Sendable>: Sendable {
     }
 }
 
+/// Where a cached object stands in its cache, for remembered targets that answer without looking the object up
+/// (``SmoothOrigin/directFragment(target:)``): when its entry was last checked, or that the cache does not
+/// hold it (a reload replaced it, it was evicted or forgotten, or it was never stored). Written only by
+/// ``SmoothOrigin``'s `store` and `forget`, one at a time and together with the cache change, so the standing
+/// follows what the cache holds; read without a lock, so a target may answer from an object for the instant
+/// between its replacement and its retirement, as it could answer just before a check.
+final class CacheStanding: Sendable {
+    /// Nanoseconds from ``epoch`` to the entry's last check; `.unstored` until then, `.retired` once retired.
+    private let checked = Atomic<Int64>(.unstored)
+    private static let epoch = ContinuousClock.now
+
+    /// The object's entry was stored, checked at `instant`.
+    func checked(at instant: ContinuousClock.Instant) {
+        let d = (instant - Self.epoch).components
+        checked.store(d.seconds &* 1_000_000_000 &+ d.attoseconds / 1_000_000_000, ordering: .relaxed)
+    }
+
+    /// The cache no longer holds the object: remembered targets resolve afresh.
+    func retire() { checked.store(.retired, ordering: .relaxed) }
+
+    /// When the entry holding the object was last checked; nil once retired (or before it was first stored).
+    var checkedAt: ContinuousClock.Instant? {
+        let nanos = checked.load(ordering: .relaxed)
+        return nanos == .retired || nanos == .unstored ? nil : Self.epoch + .nanoseconds(nanos)
+    }
+}
+
+/// A cached object with a ``CacheStanding``.
+protocol CacheStandingHolder: AnyObject, Sendable {
+    var standing: CacheStanding { get }
+}
+
+extension Int64 {
+    fileprivate static let retired = Int64.min
+    fileprivate static let unstored = Int64.min + 1
+}
+
 /// A parsed `.ism` with its `.ismc` bytes.
-final class LoadedPresentation: Sendable {
+final class LoadedPresentation: CacheStandingHolder {
     let relativePath: String
     /// Folder of the `.ism`, relative to the root (`""` for the root itself).
     let directory: String
@@ -677,6 +740,8 @@ final class LoadedPresentation: Sendable {
     let clientManifestPath: String
     let clientManifestBytes: ByteBuffer
     let clientIdentity: FileIdentity
+    /// Its entry in the presentation cache.
+    let standing = CacheStanding()
 
     init(
         relativePath: String, directory: String, manifest: ServerManifest, clientManifestPath: String,
@@ -692,11 +757,13 @@ final class LoadedPresentation: Sendable {
 }
 
 /// An open media file with its `tfra` index and the fragment byte ranges found so far.
-final class MediaFile: Sendable {
+final class MediaFile: CacheStandingHolder {
     let path: String
     let source: MediaSource
     let identity: FileIdentity
     let index: RandomAccessIndex
+    /// Its entry in the media-file cache.
+    let standing = CacheStanding()
     private let ranges = Mutex<[Int64: Result<Range<Int64>, OriginError>]>([:])
 
     init(path: String, source: MediaSource, identity: FileIdentity, index: RandomAccessIndex) {

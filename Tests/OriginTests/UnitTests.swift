@@ -89,6 +89,19 @@ import Testing
         #expect(cache.count == 2)
     }
 
+    @Test func setAndRemoveReturnWhatLeft() {
+        let cache = LRUCache<Int, String>(capacity: 2, maxCost: 10)
+        #expect(cache.set("a", for: 1) == (true, []))
+        #expect(cache.set("b", for: 2) == (true, []))
+        #expect(cache.set("a2", for: 1) == (true, ["a"]))  // replaced
+        #expect(cache.set("c", for: 3) == (true, ["b"]))  // evicted: 2 is the least recently used
+        #expect(cache.set("d", for: 4, cost: 11) == (false, []))  // over the budget: not stored
+        #expect(cache.set("e", for: 5, cost: 10) == (true, ["a2"]))  // two entries at most
+        #expect(cache.set("f", for: 6, cost: 1) == (true, ["c", "e"]))  // cost 11: evicted until it fits
+        #expect(cache.removeValue(for: 6) == "f")
+        #expect(cache.removeValue(for: 6) == nil)
+    }
+
     @Test func manyKeysStayBounded() {
         let cache = LRUCache<Int, Int>(capacity: 64)
         for i in 0..<10_000 { cache.set(i, for: i % 1000) }
