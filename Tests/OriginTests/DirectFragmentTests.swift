@@ -241,6 +241,34 @@ import Testing
         #expect(!log.messages.contains { $0.hasPrefix("cannot serve") })
     }
 
+    /// A remembered target whose media file was reloaded is resolved afresh, even while something still holds
+    /// the old file's object (here the first answer's payload): the reload retires the old object's standing
+    /// in the cache, so its fresh-looking check time is not taken for the new entry's. The media files are
+    /// touched (a new mtime, the same bytes), so a reload shows as a new ETag.
+    @Test func aReloadedMediaFileRetiresTheOldObject() async throws {
+        let (origin, root, p, _) = try await Self.copied(
+            "direct-retire", revalidateAfter: .milliseconds(200), stale: .seconds(3600))
+        let target = try #require(try Fixture.fragmentTargets(p).first)
+        let path = try RequestPath.parse(target, maxLength: 4096).get()
+        _ = try origin.resolve(path)  // loads the presentation and the media file
+        let first = try #require(origin.directFragment(target: target), "answered from memory, target remembered")
+        let again = try #require(origin.directFragment(target: target))
+        #expect(again.etag == first.etag)
+        let folder = root.appendingPathComponent(p.prefix)
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        where name.hasSuffix(".ismv") || name.hasSuffix(".isma") {
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)],
+                ofItemAtPath: folder.appendingPathComponent(name).path)
+        }
+        try await Task.sleep(for: .milliseconds(400))  // past revalidateAfter: the next resolution checks
+        let reloaded = try origin.resolve(path)
+        #expect(reloaded.etag != first.etag, "the router's resolution reloaded the media file")
+        let after = try #require(origin.directFragment(target: target))
+        #expect(after.etag == reloaded.etag, "the remembered target followed the reload")
+        withExtendedLifetime(first) {}  // the old object stays alive until here
+    }
+
     /// An origin over a private copy of the first presentation, and the target of one of its fragments.
     static func copied(
         _ label: String, revalidateAfter: Duration, stale: Duration, logger: Logger = Harness.quiet
