@@ -116,8 +116,10 @@ import Glibc
         var killedWhileRunning = 0
         var interrupted: Set<String> = []
         for delay in [1.5, 0.4, 2.5] {
-            try daemon.start()
+            // Counted before the start: a restarted daemon takes up the job the last kill cut off at once,
+            // often before `start()` has returned, and that job may be the last one left.
             let runningBefore = daemon.count("running")
+            try daemon.start()
             let started = await waitFor(60) { daemon.count("running") > runningBefore }
             if !started {
                 // Every job finished before this round could catch one: stop this daemon before the final run.
