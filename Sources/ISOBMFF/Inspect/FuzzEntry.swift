@@ -14,7 +14,8 @@ public enum FuzzEntry {
     ]
 
     /// Feeds `bytes` to every reader that faces an uploaded or served file: the box tree and its text and
-    /// JSON forms, the `.ismv` checker, the `mfra` index, the fragment index and the movie reader; then the
+    /// JSON forms, the `.ismv` checker, the `mfra` index, the fragment index, the movie reader and the sample-table
+    /// reader of `package` (every sample of every plain track); then the
     /// body of the first box to every box type's decoder, whatever type its header names (the per-box decode
     /// loop). Bad input must give a thrown ``MP4Error`` or a parse; a trap or a runaway allocation is a finding.
     public static func boxReader(_ bytes: [UInt8]) {
@@ -28,6 +29,9 @@ public enum FuzzEntry {
         _ = try? RandomAccessIndex.load(from: source)
         _ = try? FragmentIndex.read(from: source)
         _ = try? MovieReader.tracks(in: source)
+        if let tables = SampleTableReader.open(source) {
+            try? tables.read(trackIDs: Set(tables.tracks.map(\.trackID)), window: 4096) { _, _ in }
+        }
         var reader = ByteReader(bytes)
         guard let (_, body) = try? reader.nextBox() else { return }
         for type in boxTypes {
