@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "FFmpeg", dependencies: ["CFFmpeg", "MediaCore"], swiftSettings: strict),
         .target(name: "Planning", dependencies: ["MediaCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        .target(name: "Transcode", dependencies: ["FFmpeg", "MediaCore", "Planning", "Platform"], swiftSettings: strict),
+        .target(name: "Transcode", dependencies: ["FFmpeg", "ISOBMFF", "MediaCore", "Planning", "Platform"], swiftSettings: strict),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // glibc's mallopt (ProcessMemory), which the Glibc module leaves out.
         .systemLibrary(name: "CMalloc"),
@@ -147,7 +147,7 @@ let package = Package(
             "Workers", "Publish", "SmoothManifest", "TestSupport", "Platform", "PackagerCLI",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "Planning", "MediaCore", "TestSupport"],
+        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "ISOBMFF", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -89,6 +89,8 @@ public final class InputFile {
 public struct StreamParameters: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case video, audio, other }
     public var index: Int
+    /// The container's own ID of the stream (`AVStream.id`: the `tkhd` track ID in MP4/MOV), 0 when none.
+    public var streamID: Int = 0
     public var kind: Kind
     /// Codec short name ("h264", "aac", …).
     public var codec: String
@@ -139,6 +141,7 @@ extension InputFile {
                 sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels), timeBase: timeBase(ofStream: i),
                 duration: st.pointee.duration == cffmpeg_nopts() ? 0 : max(0, st.pointee.duration),
                 language: lang == "und" || lang?.isEmpty == true ? nil : lang)
+            parameters.streamID = Int(st.pointee.id)
             parameters.isForced = st.pointee.disposition & AV_DISPOSITION_FORCED != 0
             parameters.isHearingImpaired = st.pointee.disposition & AV_DISPOSITION_HEARING_IMPAIRED != 0
             return parameters

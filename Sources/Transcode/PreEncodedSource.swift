@@ -1,4 +1,5 @@
 internal import FFmpeg
+internal import ISOBMFF
 public import MediaCore
 
 /// Reads already encoded H.264 and AAC-LC streams (MP4, MOV, MKV, TS…) as `EncodedSample`s on the
@@ -18,13 +19,23 @@ public final class PreEncodedSource {
     public private(set) var tracks: [Track] = []
     /// Streams present but unusable for Smooth Streaming (e.g. HEVC, HE-AAC), with the reason.
     public private(set) var refused: [String] = []
+    /// Every stream's parameters as the probe found them (libavformat's stream order).
+    private var parameters: [Int: StreamParameters] = [:]
+    /// Read ``read(streamIndexes:_:)``'s samples from the MP4/MOV sample tables when the file allows it
+    /// (``SampleTableReader``), else through libavformat. Off only to compare the two (tests).
+    public var readsSampleTables = true
+    /// Which way the last ``read(streamIndexes:_:)`` went: true when through the sample tables.
+    public private(set) var lastReadUsedSampleTables = false
 
     public init(path: String) throws {
         self.path = path
         let input: InputFile
         do { input = try InputFile(path: path) } catch { throw error.about(path) }
         let info = input.probe()
-        for p in input.streamParameters {
+        let all = input.streamParameters
+        parameters = Dictionary(uniqueKeysWithValues: all.map { ($0.index, $0) })
+        formatName = info.container
+        for p in all {
             switch p.kind {
             case .video where p.codec == "h264":
                 guard let sets = H264.parameterSets(fromExtradata: p.extradata) else {
@@ -55,6 +66,30 @@ public final class PreEncodedSource {
                 continue
             }
         }
+        if formatName.hasPrefix("mov,") { lastVideoDurations = Self.lastPacketDurations(input, of: tracks) }
+    }
+
+    /// libavformat's duration of the last packet of each video track (stream index → time-base units), read
+    /// at the end of the probe's open input. The sample-table path hands the samples over with the tables'
+    /// durations; libavformat's for the last one can differ (it takes the stream's duration minus the packet's
+    /// decode time, which an empty edit shifts), and the last sample's length depends on it (``StreamState``).
+    /// Empty when the seek fails: the file is then read through libavformat.
+    private var lastVideoDurations: [Int: Int64] = [:]
+
+    private static func lastPacketDurations(_ input: InputFile, of tracks: [Track]) -> [Int: Int64] {
+        let videos = Set(tracks.filter(\.config.isVideo).map(\.streamIndex))
+        guard let first = videos.min() else { return [:] }
+        var out: [Int: Int64] = [:]
+        do {
+            try input.seek(stream: first, to: Int64.max / 4)
+            let packet = try Packet()
+            while try input.read(into: packet) {
+                if videos.contains(packet.streamIndex) { out[packet.streamIndex] = packet.duration }
+            }
+        } catch {
+            return [:]
+        }
+        return out
     }
 
     private static func bitrate(_ p: StreamParameters) -> Int { max(0, p.bitRate) }
@@ -69,16 +104,83 @@ public final class PreEncodedSource {
         return times
     }
 
+    /// libavformat's name of the container format ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", …).
+    private var formatName = ""
+
     /// Reads the given streams in one pass and hands each sample (in decode order per stream) to `body`.
     /// Video times come from the container's timestamps; AAC times from the frame count (1024 samples each).
+    ///
+    /// An MP4/MOV file whose tracks ``SampleTableReader`` reads is read from its sample tables a page at a
+    /// time (memory independent of its length); libavformat would first expand the tables into an index of
+    /// every sample (about 30 MB for two hours). The samples, and so the packaged bytes, are the same.
     public func read(streamIndexes: Set<Int>, _ body: (Int, EncodedSample) throws -> Void) throws {
+        lastReadUsedSampleTables = false
+        if readsSampleTables, formatName.hasPrefix("mov,"), let tables = sampleTables(for: streamIndexes) {
+            lastReadUsedSampleTables = true
+            return try read(streamIndexes: streamIndexes, tables: tables, body)
+        }
         let input: InputFile
         do { input = try InputFile(path: path) } catch { throw error.about(path) }
         input.discardAll(except: streamIndexes)
-        let params = Dictionary(uniqueKeysWithValues: input.streamParameters.map { ($0.index, $0) })
+        let states = streamStates(for: streamIndexes)
+        let packet = try Packet()
+        do {
+            while try input.read(into: packet) {
+                let index = packet.streamIndex
+                guard let state = states[index] else { continue }
+                let ready = try packet.withBytes { bytes in
+                    try state.push(dts: packet.dts, pts: packet.pts, duration: packet.duration, bytes: bytes, path: path)
+                }
+                if let ready { try body(index, ready) }
+            }
+        } catch let error as FFmpegError {
+            throw error.about(path)
+        }
+        for index in streamIndexes.sorted() {
+            if let last = states[index]?.finish() { try body(index, last) }
+        }
+    }
+
+    /// The file's sample tables when every stream in `indexes` is a track they describe plainly, with the
+    /// probe's time base; nil to read through libavformat.
+    private func sampleTables(for indexes: Set<Int>) -> (reader: SampleTableReader, ids: [UInt32: Int])? {
+        // A file that cannot be opened here is left to libavformat, which reports it as before.
+        guard let file = try? ReadableFile(path: path), let reader = SampleTableReader.open(file) else { return nil }
+        var ids: [UInt32: Int] = [:]
+        for index in indexes {
+            guard let p = parameters[index], p.streamID > 0, p.kind != .video || lastVideoDurations[index] != nil,
+                  let t = reader.tracks.first(where: { Int($0.trackID) == p.streamID }), t.unreadable == nil,
+                  p.timeBase == Rational(1, Int64(t.timescale)) else { return nil }
+            ids[t.trackID] = index
+        }
+        return (reader, ids)
+    }
+
+    private func read(streamIndexes: Set<Int>, tables: (reader: SampleTableReader, ids: [UInt32: Int]),
+                      _ body: (Int, EncodedSample) throws -> Void) throws {
+        let states = streamStates(for: streamIndexes)
+        do {
+            try tables.reader.read(trackIDs: Set(tables.ids.keys)) { sample, bytes in
+                guard let index = tables.ids[sample.trackID], let state = states[index] else { return }
+                let pts = sample.decodeTime + sample.compositionOffset
+                if let ready = try state.push(dts: sample.decodeTime, pts: pts, duration: sample.duration, bytes: bytes,
+                                              path: path) {
+                    try body(index, ready)
+                }
+            }
+        } catch let error as MP4Error {
+            throw TranscodeError(path: path, message: error.description)
+        }
+        for index in streamIndexes.sorted() {
+            if let d = lastVideoDurations[index] { states[index]?.pendingRawDuration = d }
+            if let last = states[index]?.finish() { try body(index, last) }
+        }
+    }
+
+    private func streamStates(for streamIndexes: Set<Int>) -> [Int: StreamState] {
         var states: [Int: StreamState] = [:]
         for index in streamIndexes {
-            guard let p = params[index] else { continue }
+            guard let p = parameters[index] else { continue }
             let lengthSize = p.kind == .video ? (H264.parameterSets(fromExtradata: p.extradata)?.lengthSize ?? 4) : 0
             var frame = Rational(1, 25)
             if case .video(let config)? = tracks.first(where: { $0.streamIndex == index })?.config {
@@ -88,19 +190,7 @@ public final class PreEncodedSource {
                                         isAnnexB: p.extradata.first != 1, sampleRate: p.sampleRate,
                                         streamDuration: p.duration, frameDuration: frame)
         }
-        let packet = try Packet()
-        do {
-            while try input.read(into: packet) {
-                let index = packet.streamIndex
-                guard let state = states[index] else { continue }
-                if let ready = try state.push(packet, path: path) { try body(index, ready) }
-            }
-        } catch let error as FFmpegError {
-            throw error.about(path)
-        }
-        for index in streamIndexes.sorted() {
-            if let last = states[index]?.finish() { try body(index, last) }
-        }
+        return states
     }
 }
 
@@ -138,30 +228,32 @@ private final class StreamState {
         self.sampleRate = sampleRate
     }
 
-    func push(_ packet: Packet, path: String) throws -> EncodedSample? {
+    /// The next packet of the stream in decode order: times in the stream's time base (nil when unknown),
+    /// the container's duration of the packet, its bytes.
+    func push(dts packetDTS: Int64?, pts packetPTS: Int64?, duration packetDuration: Int64, bytes: UnsafeRawBufferPointer,
+              path: String) throws -> EncodedSample? {
         let sample: EncodedSample
         if kind == .audio {
             let unit = Rational(1, Int64(max(sampleRate, 1)))
             let start = Clock.time(ofUnit: count * 1024, unitDuration: unit)
             let end = Clock.time(ofUnit: (count + 1) * 1024, unitDuration: unit)
             count += 1
-            sample = EncodedSample(data: packet.withBytes { Array($0) }, decodeTime: start, presentationTime: start,
+            sample = EncodedSample(data: Array(bytes), decodeTime: start, presentationTime: start,
                                    duration: end - start, isSync: true)
         } else {
-            guard let dts = packet.dts ?? packet.pts, let pts = packet.pts ?? packet.dts else {
+            guard let dts = packetDTS ?? packetPTS, let pts = packetPTS ?? packetDTS else {
                 throw TranscodeError(path: path, message: "video packet without timestamps (a raw H.264 stream has none: "
                                      + "mux it into MP4 or Matroska with its frame rate first)")
             }
-            if firstPTS == nil, packet.dts == nil {
+            if firstPTS == nil, packetDTS == nil {
                 derived = DerivedDecodeTimes(frame: frameDuration)
             }
             let d0 = firstDTS ?? dts
             let p0 = firstPTS ?? pts
             firstDTS = d0
             firstPTS = p0
-            let converted = packet.withBytes { bytes in
-                isAnnexB ? H264.lengthPrefixed(fromAnnexB: bytes) : H264.normalisedLengthPrefixed(bytes, lengthSize: lengthSize)
-            }
+            let converted = isAnnexB ? H264.lengthPrefixed(fromAnnexB: bytes)
+                : H264.normalisedLengthPrefixed(bytes, lengthSize: lengthSize)
             guard let (data, idr) = converted else {
                 throw TranscodeError(path: path, message: "corrupt H.264 sample at dts \(dts)")
             }
@@ -173,7 +265,7 @@ private final class StreamState {
         }
         defer {
             pending = sample
-            pendingRawDuration = packet.duration
+            pendingRawDuration = packetDuration
         }
         guard var previous = pending else { return nil }
         if kind == .video {

@@ -1,0 +1,188 @@
+import Foundation
+import ISOBMFF
+import MediaCore
+import TestSupport
+import Testing
+import Transcode
+
+/// `package` reads MP4/MOV sources from their sample tables a page at a time (issue 17: peak memory of a
+/// 2-hour title); libavformat would first expand the tables into an index of every sample. The samples must be
+/// the ones libavformat returns, byte for byte and time for time, on every kind of file ffmpeg and others
+/// write; files the tables do not describe plainly (fragmented, edits that drop samples, negative composition
+/// offsets) go through libavformat as before.
+@Suite struct SampleTableReadTests {
+    /// A generated file, the ffmpeg options that make it, and whether its tables are read directly.
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var arguments: [String]
+        var tables: Bool
+        var description: String { name }
+    }
+
+    static let video = ["-f", "lavfi", "-i", "testsrc2=size=192x108:rate=25:duration=6"]
+    static let audio = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=6"]
+    static let gop = ["-g", "50", "-keyint_min", "50", "-sc_threshold", "0"]
+
+    static let cases: [Case] = [
+        // x264's defaults: B-frames, so a ctts table and a video edit starting at the first picture's offset;
+        // AAC with its priming frame before the audio edit.
+        Case(name: "bframes.mp4", arguments: video + audio + ["-c:v", "libx264"] + gop + ["-c:a", "aac"], tables: true),
+        Case(name: "no-bframes.mov", arguments: video + audio + ["-c:v", "libx264", "-bf", "0"] + gop + ["-c:a", "aac", "-ac", "1"],
+             tables: true),
+        Case(name: "ntsc-faststart.mp4",
+             arguments: ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30000/1001:duration=6", "-f", "lavfi", "-i",
+                         "sine=frequency=300:sample_rate=44100:duration=6", "-c:v", "libx264", "-g", "60", "-bf", "3",
+                         "-c:a", "aac", "-movflags", "+faststart"], tables: true),
+        Case(name: "big-chunks.mp4", arguments: video + audio + ["-c:v", "libx264"] + gop + ["-c:a", "aac", "-chunk_duration", "3000000"],
+             tables: true),
+        Case(name: "no-editlist.mp4", arguments: video + audio + ["-c:v", "libx264"] + gop + ["-c:a", "aac", "-use_editlist", "0"],
+             tables: true),
+        Case(name: "negative-cts.mp4",
+             arguments: video + audio + ["-c:v", "libx264"] + gop + ["-c:a", "aac", "-movflags", "negative_cts_offsets"],
+             tables: false),
+        Case(name: "fragmented.mp4",
+             arguments: video + audio + ["-c:v", "libx264"] + gop + ["-c:a", "aac", "-movflags", "frag_keyframe+empty_moov"],
+             tables: false),
+    ]
+
+    /// Every sample of every stream, through one reader or the other.
+    static func samples(_ path: String, tables: Bool) throws -> (samples: [String], usedTables: Bool) {
+        let source = try PreEncodedSource(path: path)
+        source.readsSampleTables = tables
+        var out: [String] = []
+        try source.read(streamIndexes: Set(source.tracks.map(\.streamIndex))) { index, s in
+            out.append("\(index) \(s.decodeTime) \(s.presentationTime) \(s.duration) \(s.isSync) \(Digests.hex(SHA256.hash(s.data)))")
+        }
+        return (out.sorted(), source.lastReadUsedSampleTables)
+    }
+
+    @Test(arguments: cases)
+    func tablesGiveLibavformatsSamples(_ c: Case) throws {
+        let dir = try TestPaths.temporaryDirectory("sample-tables")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(c.name).path
+        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + c.arguments + [path])
+        try #require(made.status == 0, "\(made.stderr)")
+        let direct = try Self.samples(path, tables: true)
+        let libav = try Self.samples(path, tables: false)
+        #expect(direct.usedTables == c.tables, "\(c.name): read from the tables: \(direct.usedTables)")
+        #expect(!libav.usedTables)
+        #expect(libav.samples.count > 100)
+        #expect(Self.difference(direct.samples, libav.samples) == nil, "\(c.name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+    }
+
+    /// Copies that start or end inside the source keep an edit list that drops samples (ffmpeg `-ss`/`-t`
+    /// with `-c copy`); whichever way they are read, the samples are libavformat's.
+    @Test func trimmedCopiesGiveLibavformatsSamples() throws {
+        let dir = try TestPaths.temporaryDirectory("sample-tables-trim")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let full = dir.appendingPathComponent("full.mp4").path
+        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
+                                    + ["-c:v", "libx264", "-g", "25", "-c:a", "aac", full])
+        try #require(made.status == 0, "\(made.stderr)")
+        for (name, options) in [("start.mp4", ["-ss", "2.3", "-i", full]), ("end.mp4", ["-i", full, "-t", "3.7"])] {
+            let path = dir.appendingPathComponent(name).path
+            let cut = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + options + ["-c", "copy", path])
+            try #require(cut.status == 0, "\(cut.stderr)")
+            let direct = try Self.samples(path, tables: true)
+            let libav = try Self.samples(path, tables: false)
+            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+        }
+    }
+
+    /// An edit that starts past a later key frame, or ends before the last samples, makes libavformat drop
+    /// samples: such a file is read through libavformat, with the same samples as ever.
+    @Test func editsThatDropSamplesAreLeftToLibavformat() throws {
+        let dir = try TestPaths.temporaryDirectory("sample-tables-edits")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let full = dir.appendingPathComponent("full.mp4").path
+        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
+                                    + ["-c:v", "libx264", "-g", "25", "-bf", "0", "-c:a", "aac", full])
+        try #require(made.status == 0, "\(made.stderr)")
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: full)))
+        // The video's elst (the first track's): one entry, version 0; body = version/flags, count, entries.
+        let elst = try #require(Self.find("elst", in: original))
+        func patched(_ name: String, duration: UInt32?, mediaTime: UInt32?) throws -> String {
+            var bytes = original
+            func put(_ v: UInt32, at i: Int) { bytes.replaceSubrange(i..<(i + 4), with: withUnsafeBytes(of: v.bigEndian, Array.init)) }
+            if let duration { put(duration, at: elst + 8) }
+            if let mediaTime { put(mediaTime, at: elst + 12) }
+            let path = dir.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        // testsrc2 at 25 fps in ffmpeg's MP4: 12800 units a second; the movie timescale is 1000.
+        for path in [try patched("late-start.mp4", duration: nil, mediaTime: 12800 * 5 / 2),
+                     try patched("early-end.mp4", duration: 2500, mediaTime: nil)] {
+            let direct = try Self.samples(path, tables: true)
+            let libav = try Self.samples(path, tables: false)
+            #expect(!direct.usedTables, "\(path)")
+            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(path): \(Self.difference(direct.samples, libav.samples) ?? "")")
+        }
+    }
+
+    @Test func testMediaGivesLibavformatsSamples() throws {
+        for name in ["bars-25fps-stereo.mp4", "ntsc-2997fps-5.1.mp4", "pal-4x3-anamorphic.mp4", "phone-portrait-rotated.mp4",
+                     "tone-44100hz-audio-only.m4a"] {
+            let path = TestPaths.testMedia(name)
+            let direct = try Self.samples(path, tables: true)
+            let libav = try Self.samples(path, tables: false)
+            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+        }
+    }
+
+    /// Damaged tables never size an allocation or read outside the file: a sample count far beyond what the
+    /// box holds is refused when the movie is opened (the file is then libavformat's to judge).
+    @Test func aCountBeyondItsBoxIsNotTrusted() throws {
+        let dir = try TestPaths.temporaryDirectory("sample-tables-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bad.mp4").path
+        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + ["-c:v", "libx264", path])
+        try #require(made.status == 0, "\(made.stderr)")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let stsz = try #require(Self.find("stsz", in: bytes))
+        // Sample count (after version/flags and the constant size) set to 0x7fffffff.
+        bytes.replaceSubrange((stsz + 8)..<(stsz + 12), with: [0x7f, 0xff, 0xff, 0xff])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let reader = SampleTableReader.open(try ReadableFile(path: path))
+        #expect(reader == nil || reader!.tracks.allSatisfy { $0.unreadable != nil })
+    }
+
+    /// ffmpeg's concat demuxer with `-c copy` (how the bench makes its 2-hour source) delays the video a
+    /// little and writes an empty edit before the video's edit: still every sample, read from the tables. Without
+    /// B-frames libavformat gives the last video packet the stream's duration minus its delayed decode time,
+    /// shorter than the table's (19 ms instead of 40 on the bench's 2-hour source), and the packaged last
+    /// sample follows it; the table path takes that value over.
+    @Test func concatenatedCopyIsReadFromTheTables() throws {
+        let dir = try TestPaths.temporaryDirectory("sample-tables-concat")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let part = dir.appendingPathComponent("part.mp4").path
+        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
+                                    + ["-c:v", "libx264", "-bf", "0"] + Self.gop + ["-c:a", "aac", part])
+        try #require(made.status == 0, "\(made.stderr)")
+        let list = dir.appendingPathComponent("list.txt")
+        try "file '\(part)'\nfile '\(part)'\nfile '\(part)'\n".write(to: list, atomically: true, encoding: .utf8)
+        let joined = dir.appendingPathComponent("joined.mp4").path
+        let cat = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list.path,
+                                    "-c", "copy", joined])
+        try #require(cat.status == 0, "\(cat.stderr)")
+        let direct = try Self.samples(joined, tables: true)
+        let libav = try Self.samples(joined, tables: false)
+        #expect(direct.usedTables)
+        #expect(direct.samples.count == libav.samples.count && libav.samples.count > 600)
+        #expect(Self.difference(direct.samples, libav.samples) == nil, "the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+    }
+
+    /// The first sample line that differs (sorted lists), or nil when the two are equal.
+    static func difference(_ a: [String], _ b: [String]) -> String? {
+        if let i = a.indices.first(where: { $0 < b.count && a[$0] != b[$0] }) { return "tables \(a[i]) / libavformat \(b[i])" }
+        return a.count == b.count ? nil : "\(a.count) samples from the tables, \(b.count) from libavformat"
+    }
+
+    static func find(_ type: String, in bytes: [UInt8]) -> Int? {
+        let t = Array(type.utf8)
+        guard bytes.count > 8 else { return nil }
+        for i in 4..<(bytes.count - 4) where Array(bytes[i..<(i + 4)]) == t { return i + 4 }
+        return nil
+    }
+}
