@@ -61,6 +61,9 @@ struct PackageJob {
                 throw PipelineError.wrap(error, source: url.path, stage: .probe)
             }
         }
+        // The probes' libavformat indexes (every sample of every input: ~30 MB for a 2-hour title) are freed;
+        // their pages go back before the muxing pass allocates its buffers (docs/benchmarks.md, "long").
+        ProcessMemory.returnFreedPages()
         // Video rungs: one per file with H.264; audio from the first file that has AAC-LC.
         let audioSource = sources.firstIndex { s in s.tracks.contains { !$0.config.isVideo } }
         var plans: [[TrackPlan]] = Array(repeating: [], count: sources.count)
@@ -148,7 +151,9 @@ struct PackageJob {
         do {
             var muxers: [Int: (fragmenter: Fragmenter, isVideo: Bool)] = [:]
             for plan in tracks {
-                let sink = try DigestingFileSink(path: work.appendingPathComponent(plan.file).path)
+                // An audio track is a few MB an hour: 1 MiB chunks keep its sink at 4 MiB instead of 16.
+                let sink = try DigestingFileSink(path: work.appendingPathComponent(plan.file).path,
+                                                 chunkSize: plan.kind == .video ? 4 << 20 : 1 << 20)
                 sinks.append(sink)
                 muxers[plan.track.streamIndex] = (try Fragmenter(sink: sink, trackID: plan.trackID, codec: plan.track.config,
                                                                  policy: plan.policy,
