@@ -60,15 +60,9 @@ import Transcode
     func tablesGiveLibavformatsSamples(_ c: Case) throws {
         let dir = try TestPaths.temporaryDirectory("sample-tables")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent(c.name).path
-        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + c.arguments + [path])
-        try #require(made.status == 0, "\(made.stderr)")
-        let direct = try Self.samples(path, tables: true)
-        let libav = try Self.samples(path, tables: false)
-        #expect(direct.usedTables == c.tables, "\(c.name): read from the tables: \(direct.usedTables)")
-        #expect(!libav.usedTables)
-        #expect(libav.samples.count > 100)
-        #expect(Self.difference(direct.samples, libav.samples) == nil, "\(c.name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+        let path = try Self.ffmpeg(c.arguments + [dir.appendingPathComponent(c.name).path])
+        #expect(try Self.samples(path, tables: false).samples.count > 100)
+        #expect(try Self.expectSameSamples(path) == c.tables, "\(c.name): read from the tables or not")
     }
 
     /// Copies that start or end inside the source keep an edit list that drops samples (ffmpeg `-ss`/`-t`
@@ -76,17 +70,10 @@ import Transcode
     @Test func trimmedCopiesGiveLibavformatsSamples() throws {
         let dir = try TestPaths.temporaryDirectory("sample-tables-trim")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let full = dir.appendingPathComponent("full.mp4").path
-        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
-                                    + ["-c:v", "libx264", "-g", "25", "-c:a", "aac", full])
-        try #require(made.status == 0, "\(made.stderr)")
+        let full = try Self.ffmpeg(Self.video + Self.audio + ["-c:v", "libx264", "-g", "25", "-c:a", "aac",
+                                                                 dir.appendingPathComponent("full.mp4").path])
         for (name, options) in [("start.mp4", ["-ss", "2.3", "-i", full]), ("end.mp4", ["-i", full, "-t", "3.7"])] {
-            let path = dir.appendingPathComponent(name).path
-            let cut = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + options + ["-c", "copy", path])
-            try #require(cut.status == 0, "\(cut.stderr)")
-            let direct = try Self.samples(path, tables: true)
-            let libav = try Self.samples(path, tables: false)
-            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+            try Self.expectSameSamples(try Self.ffmpeg(options + ["-c", "copy", dir.appendingPathComponent(name).path]))
         }
     }
 
@@ -95,10 +82,8 @@ import Transcode
     @Test func editsThatDropSamplesAreLeftToLibavformat() throws {
         let dir = try TestPaths.temporaryDirectory("sample-tables-edits")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let full = dir.appendingPathComponent("full.mp4").path
-        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
-                                    + ["-c:v", "libx264", "-g", "25", "-bf", "0", "-c:a", "aac", full])
-        try #require(made.status == 0, "\(made.stderr)")
+        let full = try Self.ffmpeg(Self.video + Self.audio + ["-c:v", "libx264", "-g", "25", "-bf", "0", "-c:a", "aac",
+                                                                 dir.appendingPathComponent("full.mp4").path])
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: full)))
         // The video's elst (the first track's): one entry, version 0; body = version/flags, count, entries.
         let elst = try #require(Self.find("elst", in: original))
@@ -114,20 +99,14 @@ import Transcode
         // testsrc2 at 25 fps in ffmpeg's MP4: 12800 units a second; the movie timescale is 1000.
         for path in [try patched("late-start.mp4", duration: nil, mediaTime: 12800 * 5 / 2),
                      try patched("early-end.mp4", duration: 2500, mediaTime: nil)] {
-            let direct = try Self.samples(path, tables: true)
-            let libav = try Self.samples(path, tables: false)
-            #expect(!direct.usedTables, "\(path)")
-            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(path): \(Self.difference(direct.samples, libav.samples) ?? "")")
+            #expect(try !Self.expectSameSamples(path), "\(path) was read from its tables")
         }
     }
 
     @Test func testMediaGivesLibavformatsSamples() throws {
         for name in ["bars-25fps-stereo.mp4", "ntsc-2997fps-5.1.mp4", "pal-4x3-anamorphic.mp4", "phone-portrait-rotated.mp4",
                      "tone-44100hz-audio-only.m4a"] {
-            let path = TestPaths.testMedia(name)
-            let direct = try Self.samples(path, tables: true)
-            let libav = try Self.samples(path, tables: false)
-            #expect(Self.difference(direct.samples, libav.samples) == nil, "\(name): the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+            try Self.expectSameSamples(TestPaths.testMedia(name))
         }
     }
 
@@ -136,9 +115,7 @@ import Transcode
     @Test func aCountBeyondItsBoxIsNotTrusted() throws {
         let dir = try TestPaths.temporaryDirectory("sample-tables-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("bad.mp4").path
-        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + ["-c:v", "libx264", path])
-        try #require(made.status == 0, "\(made.stderr)")
+        let path = try Self.ffmpeg(Self.video + ["-c:v", "libx264", dir.appendingPathComponent("bad.mp4").path])
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let stsz = try #require(Self.find("stsz", in: bytes))
         // Sample count (after version/flags and the constant size) set to 0x7fffffff.
@@ -156,21 +133,33 @@ import Transcode
     @Test func concatenatedCopyIsReadFromTheTables() throws {
         let dir = try TestPaths.temporaryDirectory("sample-tables-concat")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let part = dir.appendingPathComponent("part.mp4").path
-        let made = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + Self.video + Self.audio
-                                    + ["-c:v", "libx264", "-bf", "0"] + Self.gop + ["-c:a", "aac", part])
-        try #require(made.status == 0, "\(made.stderr)")
+        let part = try Self.ffmpeg(Self.video + Self.audio + ["-c:v", "libx264", "-bf", "0"] + Self.gop
+                                   + ["-c:a", "aac", dir.appendingPathComponent("part.mp4").path])
         let list = dir.appendingPathComponent("list.txt")
         try "file '\(part)'\nfile '\(part)'\nfile '\(part)'\n".write(to: list, atomically: true, encoding: .utf8)
-        let joined = dir.appendingPathComponent("joined.mp4").path
-        let cat = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list.path,
-                                    "-c", "copy", joined])
-        try #require(cat.status == 0, "\(cat.stderr)")
-        let direct = try Self.samples(joined, tables: true)
-        let libav = try Self.samples(joined, tables: false)
-        #expect(direct.usedTables)
-        #expect(direct.samples.count == libav.samples.count && libav.samples.count > 600)
-        #expect(Self.difference(direct.samples, libav.samples) == nil, "the samples differ: \(Self.difference(direct.samples, libav.samples) ?? "")")
+        let joined = try Self.ffmpeg(["-f", "concat", "-safe", "0", "-i", list.path, "-c", "copy",
+                                      dir.appendingPathComponent("joined.mp4").path])
+        #expect(try Self.samples(joined, tables: false).samples.count > 600)
+        #expect(try Self.expectSameSamples(joined), "not read from the tables")
+    }
+
+    /// Runs ffmpeg (quiet, overwriting) with `arguments`; the output path is their last element.
+    @discardableResult
+    static func ffmpeg(_ arguments: [String]) throws -> String {
+        let r = try External.run(["ffmpeg", "-nostdin", "-v", "error", "-y"] + arguments)
+        try #require(r.status == 0, "\(r.stderr)")
+        return arguments.last ?? ""
+    }
+
+    /// Reads `path` both ways; expects the same samples and returns whether the tables were read.
+    @discardableResult
+    static func expectSameSamples(_ path: String) throws -> Bool {
+        let direct = try samples(path, tables: true)
+        let libav = try samples(path, tables: false)
+        #expect(!libav.usedTables)
+        let diff = difference(direct.samples, libav.samples)
+        #expect(diff == nil, "\((path as NSString).lastPathComponent): the samples differ: \(diff ?? "")")
+        return direct.usedTables
     }
 
     /// The first sample line that differs (sorted lists), or nil when the two are equal.
