@@ -73,8 +73,10 @@ public final class PreEncodedSource {
     /// at the end of the probe's open input. The sample-table path hands the samples over with the tables'
     /// durations; libavformat's for the last one can differ (it takes the stream's duration minus the packet's
     /// decode time, which an empty edit shifts), and the last sample's length depends on it (``StreamState``).
-    /// Empty when the seek fails: the file is then read through libavformat.
+    /// Empty when the seek fails or the last key frame is more than `tailPackets` packets from the end (a
+    /// stream with key frames far apart is not read twice for this): the file is then read through libavformat.
     private var lastVideoDurations: [Int: Int64] = [:]
+    private static let tailPackets = 10_000
 
     private static func lastPacketDurations(_ input: InputFile, of tracks: [Track]) -> [Int: Int64] {
         let videos = Set(tracks.filter(\.config.isVideo).map(\.streamIndex))
@@ -83,7 +85,10 @@ public final class PreEncodedSource {
         do {
             try input.seek(stream: first, to: Int64.max / 4)
             let packet = try Packet()
+            var count = 0
             while try input.read(into: packet) {
+                count += 1
+                if count > tailPackets { return [:] }
                 if videos.contains(packet.streamIndex) { out[packet.streamIndex] = packet.duration }
             }
         } catch {
