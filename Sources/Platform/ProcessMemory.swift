@@ -22,8 +22,8 @@ public enum ProcessMemory {
 
     /// Hands the whole free pages inside glibc's heaps back to the system (C: `malloc_trim(0)`), after a stage
     /// freed a large short-lived structure made of blocks under the mapping threshold: they would otherwise stay
-    /// in the resident set while the next stage allocates elsewhere. Costs a walk of the free lists (well under
-    /// a millisecond here). Returns whether any memory was released.
+    /// in the resident set while the next stage allocates elsewhere. Costs a walk of the heaps' free lists.
+    /// Returns whether any memory was released.
     @discardableResult
     public static func returnFreedPages() -> Bool {
         #if os(Linux)
