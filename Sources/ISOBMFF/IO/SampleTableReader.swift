@@ -10,7 +10,7 @@
 /// table's times shifted by a constant, which a caller that measures times from the first sample ignores).
 public final class SampleTableReader {
     /// One track of the movie as its tables describe it.
-    public struct Track: Sendable, Equatable {
+    public struct Track: Sendable {
         /// `tkhd` track ID (libavformat's `AVStream.id` for MP4/MOV).
         public var trackID: UInt32
         /// `hdlr` handler type (`vide`, `soun`, …).
@@ -64,7 +64,7 @@ public final class SampleTableReader {
         var entrySize: Int
     }
 
-    fileprivate struct Tables: Sendable, Equatable {
+    fileprivate struct Tables: Sendable {
         var stts: TableRef?
         var ctts: TableRef?
         var stss: TableRef?
@@ -72,16 +72,10 @@ public final class SampleTableReader {
         var constantSize: UInt32 = 0
         var stsc: TableRef?
         var chunks: TableRef?
-        var cttsVersion: UInt8 = 0
         var edits: [(duration: UInt64, mediaTime: Int64, rate: Int32)] = []
         var movieTimescale: UInt32 = 0
         var descriptions = 0
         var hasStz2 = false
-
-        static func == (a: Tables, b: Tables) -> Bool {
-            a.stts == b.stts && a.ctts == b.ctts && a.stss == b.stss && a.stsz == b.stsz && a.stsc == b.stsc
-                && a.chunks == b.chunks && a.constantSize == b.constantSize
-        }
     }
 
     private static func children(_ source: any RandomAccessSource, from start: Int64, to end: Int64) throws -> [BoxHeader] {
@@ -193,10 +187,8 @@ public final class SampleTableReader {
                 let head = try source.readBytes(at: start, count: min(8, Int(b.bodySize)))
                 tables.descriptions = head.count == 8 ? Int(be32(head, 4)) : 0
             case "stts": tables.stts = try table(8, entrySize: 8).0
-            case "ctts":
-                let (ref, head) = try table(8, entrySize: 8)
-                tables.ctts = ref
-                tables.cttsVersion = head[0]
+            // Offsets are read as signed whatever the version, as libavformat reads them (version 0 says unsigned).
+            case "ctts": tables.ctts = try table(8, entrySize: 8).0
             case "stss": tables.stss = try table(8, entrySize: 4).0
             case "stsc": tables.stsc = try table(8, entrySize: 12).0
             case "stco": tables.chunks = try table(8, entrySize: 4).0
@@ -402,8 +394,6 @@ private struct TableCursor {
         self.ref = ref
         self.pageEntries = pageEntries
     }
-
-    var isAtEnd: Bool { index >= ref.count }
 
     /// The next entry's bytes (`ref.entrySize` of them) as a page and the entry's start in it.
     mutating func next() throws -> (page: [UInt8], at: Int)? {
