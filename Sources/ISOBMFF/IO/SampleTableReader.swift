@@ -170,7 +170,7 @@ public final class SampleTableReader {
         guard let stbl = minfKids.first(where: { $0.type == "stbl" }) else { return nil }
         for b in try children(source, from: stbl.offset + Int64(stbl.headerSize), to: stbl.end) {
             let start = b.offset + Int64(b.headerSize)
-            func table(_ headerBytes: Int, entrySize: Int) throws -> (TableRef, [UInt8]) {
+            func table(_ headerBytes: Int, entrySize: Int) throws -> TableRef {
                 let head = try source.readBytes(at: start, count: min(headerBytes, Int(b.bodySize)))
                 guard head.count == headerBytes else {
                     throw MP4Error(code: .truncated, box: b.type, offset: b.offset, detail: "short table header")
@@ -180,19 +180,19 @@ public final class SampleTableReader {
                 guard Int64(count) * Int64(entrySize) <= b.bodySize - Int64(headerBytes) else {
                     throw MP4Error(code: .badSize, box: b.type, offset: b.offset, detail: "\(count) entries do not fit")
                 }
-                return (TableRef(offset: start + Int64(headerBytes), count: count, entrySize: entrySize), head)
+                return TableRef(offset: start + Int64(headerBytes), count: count, entrySize: entrySize)
             }
             switch b.type {
             case "stsd":
                 let head = try source.readBytes(at: start, count: min(8, Int(b.bodySize)))
                 tables.descriptions = head.count == 8 ? Int(be32(head, 4)) : 0
-            case "stts": tables.stts = try table(8, entrySize: 8).0
+            case "stts": tables.stts = try table(8, entrySize: 8)
             // Offsets are read as signed whatever the version, as libavformat reads them (version 0 says unsigned).
-            case "ctts": tables.ctts = try table(8, entrySize: 8).0
-            case "stss": tables.stss = try table(8, entrySize: 4).0
-            case "stsc": tables.stsc = try table(8, entrySize: 12).0
-            case "stco": tables.chunks = try table(8, entrySize: 4).0
-            case "co64": tables.chunks = try table(8, entrySize: 8).0
+            case "ctts": tables.ctts = try table(8, entrySize: 8)
+            case "stss": tables.stss = try table(8, entrySize: 4)
+            case "stsc": tables.stsc = try table(8, entrySize: 12)
+            case "stco": tables.chunks = try table(8, entrySize: 4)
+            case "co64": tables.chunks = try table(8, entrySize: 8)
             case "stz2": tables.hasStz2 = true
             case "stsz":
                 let head = try source.readBytes(at: start, count: min(12, Int(b.bodySize)))
