@@ -46,6 +46,9 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
     /// Whether the failure is one of ``transientErrnos``.
     public var isTransient: Bool { errno.map(Self.transientErrnos.contains) ?? false }
 
+    /// Whether the call failed because the file (or the program, for ``ChildProcess``) does not exist (`ENOENT`).
+    public var isNotFound: Bool { errno == .noSuchFileOrDirectory }
+
     /// The errno of a failed system call; nil for the other kinds.
     public var errno: Errno? {
         if case .system(let e) = kind { return e }
