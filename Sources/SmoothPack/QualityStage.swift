@@ -90,19 +90,15 @@ public struct VMAFScorer: Sendable, Equatable {
                          model: Self.model, fragments: fragments)
     }
 
-    /// Runs a tool and returns its exit status and output (stdout and stderr together).
+    /// Runs a tool and returns its exit status and output (stdout and stderr together); -1 and the reason when
+    /// it cannot start. Through ``Platform/ChildProcess``, which cannot miss the tool's exit.
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let r = try ChildProcess.run(arguments, mergeErrors: true)
+            return (r.status, String(decoding: r.output, as: UTF8.self))
+        } catch {
+            return (-1, "\(error)")
+        }
     }
 }
 
