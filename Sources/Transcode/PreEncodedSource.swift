@@ -150,7 +150,8 @@ public final class PreEncodedSource {
     /// probe's time base; nil to read through libavformat.
     private func sampleTables(for indexes: Set<Int>) -> (reader: SampleTableReader, ids: [UInt32: Int])? {
         // A file that cannot be opened here is left to libavformat, which reports it as before.
-        guard let file = try? ReadableFile(path: path), let reader = SampleTableReader.open(file) else { return nil }
+        guard let file = try? ReadableFile(path: path), let reader = SampleTableReader.open(file),
+              Set(reader.tracks.map(\.trackID)).count == reader.tracks.count else { return nil }  // IDs name one track each
         var ids: [UInt32: Int] = [:]
         for index in indexes {
             guard let p = parameters[index], p.streamID > 0, p.kind != .video || lastVideoDurations[index] != nil,
