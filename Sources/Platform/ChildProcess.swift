@@ -11,7 +11,8 @@ internal import SystemPackage
 /// end together it can miss one and wait forever beside the zombie (seen here in the test suite); its own
 /// termination cannot help then, since a zombie is not "running". Here one thread reads both pipes with `poll`
 /// until they close, kills the program when the time limit passes (it is not yet collected, so its process ID
-/// is still its own), and then collects its exit with `waitpid`.
+/// is still its own), and then collects its exit with `waitpid`. The program gets standard input (/dev/null),
+/// output and error, and no other descriptor of this process.
 public enum ChildProcess {
     /// How a run ended, and what the program wrote.
     public struct Result: Sendable {
@@ -50,6 +51,10 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, mergeErrors ? out[1] : err[1], 2)
+        // Nothing else of ours reaches the program: a descriptor without close-on-exec (a server's socket, a
+        // lock file) held open by a child would outlive our close of it (a client would wait for a FIN).
+        // (glibc ≥ 2.34; Swift's Glibc module leaves it out, as it is a GNU extension: looked up by name.)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
@@ -105,6 +110,13 @@ public enum ChildProcess {
         return Result(status: signal == 0 ? (status >> 8) & 0xff : 128 + signal, output: output, errors: errors,
                       timedOut: timedOut)
     }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    /// `posix_spawn_file_actions_addclosefrom_np`, or nil where the C library has none.
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
 
     private static func monotonicSeconds() -> Double {
         var t = timespec()

@@ -35,6 +35,19 @@ import Testing
         }
     }
 
+    /// The program gets no descriptor of ours but its three: a socket or file we close must not stay open
+    /// in it (a client would wait for the FIN while a player runs).
+    @Test func theProgramInheritsNoOtherDescriptor() throws {
+        let fd = open("/dev/null", O_RDONLY)  // no close-on-exec
+        try #require(fd >= 3)
+        defer { close(fd) }
+        let r = try ChildProcess.run(["sh", "-c", "ls /proc/self/fd"])
+        let fds = String(decoding: r.output, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
+        // 0, 1, 2 and the directory `ls` itself reads.
+        #expect(!fds.contains(Int(fd)), "\(fds)")
+        #expect(fds.count <= 4, "\(fds)")
+    }
+
     @Test func theTimeLimitKillsTheProgram() throws {
         let r = try ChildProcess.run(["sleep", "60"], timeLimit: 0.2)
         #expect(r.timedOut)
