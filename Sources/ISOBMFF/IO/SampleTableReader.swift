@@ -387,7 +387,7 @@ private struct TableCursor {
     let pageEntries: Int
     private var page: [UInt8] = []
     private var pageFirst = 0
-    private(set) var index = 0
+    private var index = 0
 
     init(_ source: any RandomAccessSource, _ ref: SampleTableReader.TableRef, pageEntries: Int = 4096) {
         self.source = source
@@ -407,10 +407,10 @@ private struct TableCursor {
         return (page, (index - pageFirst) * ref.entrySize)
     }
 
-    /// Every entry, as an array of its bytes.
-    func forEach(_ body: ([UInt8]) throws -> Void) throws {
+    /// Every entry, as its page and start (read with `be32(e, offset)`), without copying it.
+    func forEach(_ body: ((page: [UInt8], at: Int)) throws -> Void) throws {
         var c = self
-        while let (page, at) = try c.next() { try body(Array(page[at..<(at + ref.entrySize)])) }
+        while let e = try c.next() { try body(e) }
     }
 }
 
@@ -427,7 +427,6 @@ private struct SampleCursor {
     var stsz: TableCursor
     var stsc: TableCursor
     var chunks: TableCursor
-    let chunkCount: Int
 
     var index = 0
     var decodeTime: Int64 = 0
@@ -456,7 +455,6 @@ private struct SampleCursor {
         self.stsz = TableCursor(source, stsz)
         self.stsc = TableCursor(source, stsc)
         self.chunks = TableCursor(source, chunks)
-        chunkCount = chunks.count
         if var s = self.stss, let e = try s.next() {
             nextSync = Int(be32(e, 0)) - 1
             self.stss = s
