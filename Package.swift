@@ -45,9 +45,9 @@ let package = Package(
         .target(name: "Transcode", dependencies: ["FFmpeg", "ISOBMFF", "MediaCore", "Planning", "Platform"], swiftSettings: strict),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // glibc's mallopt (ProcessMemory), which the Glibc module leaves out.
-        .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CGlibcExtras"),
         // Files, digests, blocking work on threads, locks: the one layer under every module.
-        .target(name: "Platform", dependencies: ["CCrypto", "CMalloc", .product(name: "SystemPackage", package: "swift-system")],
+        .target(name: "Platform", dependencies: ["CCrypto", "CGlibcExtras", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: strict),
         .target(name: "SmoothManifest", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),
         .target(name: "ISOBMFF", dependencies: ["MediaCore", "Platform"], swiftSettings: strict),

@@ -1,5 +1,8 @@
 public import SystemPackage
 internal import Synchronization
+#if os(Linux)
+internal import CGlibcExtras
+#endif
 
 /// A file opened for appending (`O_APPEND`): each ``append(_:)`` writes all its bytes or throws. A failed
 /// write (disk full, I/O error, closed) is always reported to the caller, never dropped. Safe to share between
@@ -67,6 +70,19 @@ public final class AppendFile: Sendable {
             return .success(())
         }
         try result.get()
+    }
+
+    /// Asks the kernel to start writing `count` bytes from `offset` to the disk, without waiting (C:
+    /// `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; nothing elsewhere). A writer that calls this as it goes
+    /// overlaps the disk with its own work, and its final ``sync()`` waits only for the tail. Best effort: a
+    /// failure here shows again at ``sync()``.
+    public func startWriteback(offset: Int64, count: Int64) {
+        #if os(Linux)
+        fd.withLock { descriptor in
+            guard let descriptor, offset >= 0, count > 0 else { return }
+            _ = glibc_extras_start_writeback(descriptor.rawValue, offset, count)
+        }
+        #endif
     }
 
     /// Closes the file (C: `close`); later appends throw `.closed`. Idempotent.

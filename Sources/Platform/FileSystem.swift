@@ -95,6 +95,19 @@ public enum FileSystem {
         }
     }
 
+    /// `fsync(2)` of every regular file and directory under `root` (symbolic links are not followed), each
+    /// directory after what it holds, `root` last: what a folder holds survives a crash before it is renamed
+    /// into view. A file whose data was written back long ago costs one cheap call.
+    public static func syncTree(_ root: FilePath) throws(PlatformError) {
+        let st = try status(root, followSymlinks: false)
+        if st.isDirectory {
+            for name in try entries(of: root) { try syncTree(root.appending(name)) }
+        } else if !st.isRegularFile {
+            return
+        }
+        try fsync(root)
+    }
+
     /// `mkdir(2)` of `path` and its missing parents (mode 0755); fine if it already is a directory.
     public static func makeDirectories(_ path: FilePath, permissions: FilePermissions = [.ownerReadWriteExecute,
         .groupReadExecute, .otherReadExecute]) throws(PlatformError) {

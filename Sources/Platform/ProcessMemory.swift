@@ -1,5 +1,5 @@
 #if os(Linux)
-internal import CMalloc
+internal import CGlibcExtras
 #endif
 
 /// Process-wide allocator settings and housekeeping. Only a program's entry point changes the settings;

@@ -76,6 +76,38 @@ import Testing
         #expect(try FileSystem.walk(scratch.path, includeHidden: true).first?.relativePath == ".hidden")
     }
 
+    @Test func syncTreeSyncsFilesAndFoldersButFollowsNoLinkAndOpensNoFIFO() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try scratch.file("work/a.ismv", [1, 2, 3])
+        _ = try scratch.file("work/thumbs/0001.jpg", [4])
+        try scratch.symlink("work/dangling", to: "no/such/file")  // following it would fail
+        try scratch.symlink("work/loop", to: ".")                 // following it would never end
+        // Opening a FIFO for reading waits for a writer: a sync that opened it would hang here.
+        #expect(mkfifo(scratch.path.appending("work/pipe").string, 0o644) == 0)
+        try FileSystem.syncTree(scratch.path.appending("work"))
+        let error = #expect(throws: PlatformError.self) { try FileSystem.syncTree(scratch.path.appending("missing")) }
+        #expect(error?.errno == .noSuchFileOrDirectory)
+    }
+
+    @Test func startWritebackIsHarmlessAndTheBytesStayAppended() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.path.appending("media.ismv")
+        let file = try AppendFile(path, truncate: true)
+        try file.append([UInt8](repeating: 7, count: 100_000))
+        file.startWriteback(offset: 0, count: 100_000)
+        file.startWriteback(offset: 50_000, count: 0)          // nothing to do
+        file.startWriteback(offset: -1, count: 10)             // refused, not passed on
+        try file.append([8])
+        try file.sync()
+        try file.close()
+        file.startWriteback(offset: 0, count: 1)                // closed: nothing happens
+        let read = try ReadableFile(path)
+        #expect(read.size == 100_001)
+        #expect(try read.read(at: 99_999, count: 2) == [7, 8])
+    }
+
     @Test func renameMakeDirectoriesRemoveTree() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
