@@ -95,6 +95,9 @@ final class DigestingFileSink: ByteSink {
                     failed = true
                     shared.failure.withLock { $0 = error }
                 }
+                // The folder is synced before it is published (OutputFolder.publish): the disk starts on each chunk now,
+                // alongside the muxing, instead of on the whole file then.
+                shared.file.startWriteback(offset: size, count: Int64(chunk.count))
                 size += Int64(chunk.count)
                 if let back = md5?.output.take() {
                     chunk = back  // the MD5 thread's reference is gone: the storage is ours alone again

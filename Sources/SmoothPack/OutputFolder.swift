@@ -45,6 +45,10 @@ struct OutputFolder {
     func publish(_ work: URL, stem: String, version: String) throws -> PublishResult {
         let target = FilePath(presentation(stem, version).path)
         let parent = target.removingLastComponent()
+        // Every file's bytes reach the disk before the folder appears under its published name: a crash after the
+        // rename must not leave a complete-looking version (its upload manifest is what marks it complete, and a
+        // later run would take it as published) holding media that were still only in the page cache.
+        try FileSystem.syncTree(FilePath(work.path))
         try FileSystem.makeDirectories(parent)
         do {
             try FileSystem.rename(FilePath(work.path), to: target)
@@ -57,8 +61,10 @@ struct OutputFolder {
             if (try? FileSystem.entries(of: parent))?.isEmpty == true { try? FileSystem.removeTree(parent) }
             throw error
         }
-        // The rename is durable once its folder is synced; a failure here does not undo the publish.
+        // The rename is durable once its folder is synced, and a new <stem>/ once the root is; a failure here does
+        // not undo the publish.
         try? FileSystem.fsync(parent)
+        try? FileSystem.fsync(FilePath(root.path))
         return .published
     }
 
