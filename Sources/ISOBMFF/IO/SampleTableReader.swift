@@ -76,6 +76,9 @@ public final class SampleTableReader {
         var movieTimescale: UInt32 = 0
         var descriptions = 0
         var hasStz2 = false
+        /// `stps` (partial sync samples) or an `sbgp` of `rap ` groups: libavformat marks those samples key
+        /// frames too, which moves where its edit handling starts and stops.
+        var marksMoreKeyFrames = false
     }
 
     private static func children(_ source: any RandomAccessSource, from start: Int64, to end: Int64) throws -> [BoxHeader] {
@@ -194,6 +197,11 @@ public final class SampleTableReader {
             case "stco": tables.chunks = try table(8, entrySize: 4)
             case "co64": tables.chunks = try table(8, entrySize: 8)
             case "stz2": tables.hasStz2 = true
+            case "stps": tables.marksMoreKeyFrames = true
+            case "sbgp":
+                // version/flags, grouping_type
+                let head = try source.readBytes(at: start, count: min(8, Int(b.bodySize)))
+                if head.count < 8 || FourCC(rawValue: be32(head, 4)) == "rap " { tables.marksMoreKeyFrames = true }
             case "stsz":
                 let head = try source.readBytes(at: start, count: min(12, Int(b.bodySize)))
                 guard head.count == 12 else { return nil }
@@ -229,11 +237,14 @@ public final class SampleTableReader {
         }
         guard tb.constantSize == 0 else { return "one size for every sample" }
         guard tb.descriptions == 1 else { return "\(tb.descriptions) sample descriptions" }
+        guard !tb.marksMoreKeyFrames else { return "key frames marked by stps or rap groups" }
         guard stsz.count > 0 else { return "no samples" }
         var sttsTotal = 0
         var span: Int64 = 0
         try TableCursor(source, stts).forEach { e in
             let n = Int(be32(e, 0)), delta = Int32(bitPattern: be32(e, 4))
+            // libavformat never leaves an entry of no samples: every later sample would get its delta.
+            guard n > 0 else { throw Refusal.plain }
             sttsTotal += n
             // The track's whole span must stay far from overflowing the times derived from it.
             let run = Int64(n) * Int64(max(delta, 0))
@@ -280,6 +291,15 @@ public final class SampleTableReader {
                 previous = n
             }
         }
+        // Every sample has bytes and lies inside the file, and none is larger than what is read here:
+        // libavformat skips an empty sample and reads one that runs past the end of the file its own way (the
+        // rest of the file still packages), so such files are left to it.
+        let fileSize = source.size
+        try Self.samples(source, t) { s in
+            guard s.size > 0, s.size <= sampleSizeLimit, s.offset >= 0, s.offset <= fileSize - Int64(s.size) else {
+                throw Refusal.plain
+            }
+        }
         return try editsKeepEverySample(source, t)
     }
 
@@ -308,9 +328,14 @@ public final class SampleTableReader {
         let audio = t.handler == "soun"
         let search = audio ? edit.mediaTime - Int64(t.timescale) : edit.mediaTime
         var index = 0
+        // libavformat starts fixing times at the first sample presented at or after the edit's media time; a
+        // track with none (the edit points past its media) keeps the raw times, all alike.
+        var reachesTheEdit = false
         do {
             try samples(source, t) { s in
                 defer { index += 1 }
+                let presented = s.decodeTime + s.compositionOffset
+                if presented >= edit.mediaTime, presented < end { reachesTheEdit = true }
                 if index == 0 {
                     if !s.isSync { throw Refusal.plain }
                 } else if s.isSync && s.decodeTime <= search {
@@ -325,7 +350,7 @@ public final class SampleTableReader {
         } catch Refusal.plain {
             return "the edit list drops samples"
         }
-        return nil
+        return reachesTheEdit ? nil : "the edit list shows no sample"
     }
 
     // MARK: - Reading
