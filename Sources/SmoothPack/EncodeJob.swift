@@ -43,7 +43,7 @@ struct EncodeJob {
             throw PipelineError.wrap(error, source: path, stage: .read)
         }
         if out.isPublished(stem, version) {
-            return try existing(stem: stem, version: version).describingProtection(options)
+            return try reusePublished(stem: stem, version: version)
         }
 
         emit(.phase(source: source, .probing))
@@ -218,8 +218,8 @@ struct EncodeJob {
         return nil
     }
 
-    private func existing(stem: String, version: String) throws -> Presentation {
-        do { return try out.existing(stem: stem, version: version, source: source) } catch {
+    private func reusePublished(stem: String, version: String) throws -> Presentation {
+        do { return try out.reuse(stem: stem, version: version, source: source, options: options) } catch {
             throw PipelineError.wrap(error, source: source.path, stage: .read)
         }
     }

@@ -61,10 +61,11 @@ struct OutputFolder {
             if (try? FileSystem.entries(of: parent))?.isEmpty == true { try? FileSystem.removeTree(parent) }
             throw error
         }
-        // The rename is durable once its folder is synced, and a new <stem>/ once the root is; a failure here does
-        // not undo the publish.
-        try? FileSystem.fsync(parent)
-        try? FileSystem.fsync(FilePath(root.path))
+        // The rename is durable once its folder is synced, and a new <stem>/ once the root is. A failure here is
+        // reported (the caller must not act as if the folder were safe, e.g. delete the source); the folder stays,
+        // and the next run takes it up again through `reuse`, which syncs it.
+        try FileSystem.fsync(parent)
+        try FileSystem.fsync(FilePath(root.path))
         return .published
     }
 

@@ -43,7 +43,7 @@ struct PackageJob {
             // An unreadable input is reported as the read failure it is, as before the overlap.
             if case .failure(let e) = hashed { throw PipelineError.wrap(e, source: first.path, stage: .read) }
             if case .success(let v) = hashed, version.alreadyPublished {
-                do { return try out.existing(stem: stem, version: v, source: first).describingProtection(options) } catch {
+                do { return try out.reuse(stem: stem, version: v, source: first, options: options) } catch {
                     throw PipelineError.wrap(error, source: first.path, stage: .read)
                 }
             }

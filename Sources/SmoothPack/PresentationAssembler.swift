@@ -4,6 +4,8 @@ internal import MediaCore
 internal import SmoothManifest
 internal import Publish
 internal import Protection
+internal import Platform
+internal import SystemPackage
 
 /// One media file written into a work folder, as the muxer returned it.
 struct WrittenTrack {
@@ -123,10 +125,9 @@ extension OutputFolder {
             switch try publish(work, stem: stem, version: version) {
             case .published: break
             case .alreadyThere:
-                return try existing(stem: stem, version: version, source: presentation.source).describingProtection(options)
+                return try reuse(stem: stem, version: version, source: presentation.source, options: options)
             }
-            let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
-            try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try root.writeRootFile($0.name, $0.contents) }
+            try writePolicyFiles(options)
             return presentation
         } catch {
             try? FileManager.default.removeItem(at: work)
@@ -136,6 +137,25 @@ extension OutputFolder {
     }
 
     /// The presentation already published under `<stem>/<version>/`, described from its files.
+    /// The cross-domain policy files at the distribution root (or the output root), rewritten only when they differ.
+    func writePolicyFiles(_ options: PackagerOptions) throws {
+        let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
+        try PolicyFiles.files(allowedDomains: options.allowedDomains).forEach { try root.writeRootFile($0.name, $0.contents) }
+    }
+
+    /// A version already published (by an earlier run, or one that crashed right after its rename), taken as this
+    /// run's result: made durable first (its files, its folder, `<stem>/` and the root are synced, which costs
+    /// little when they are), and given its policy files, which a run stopped between the rename and their write
+    /// never wrote.
+    func reuse(stem: String, version: String, source: URL, options: PackagerOptions) throws -> Presentation {
+        let folder = FilePath(presentation(stem, version).path)
+        try FileSystem.syncTree(folder)
+        try FileSystem.fsync(folder.removingLastComponent())
+        try FileSystem.fsync(FilePath(root.path))
+        try writePolicyFiles(options)
+        return try existing(stem: stem, version: version, source: source).describingProtection(options)
+    }
+
     func existing(stem: String, version: String, source: URL) throws -> Presentation {
         let folder = presentation(stem, version)
         let upload = try JSONDecoder().decode(

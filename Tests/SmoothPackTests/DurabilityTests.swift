@@ -46,5 +46,26 @@ import Testing
         #expect(unsynced.isEmpty, "not synced before the rename: \(unsynced.sorted())")
         let folderSynced = synced.contains(publish.from)
         #expect(folderSynced, "the work folder was not synced before the rename")
+
+        // A run stopped right after the rename has written neither the policy files nor, perhaps, made the rename
+        // durable: the next run that finds the version takes it up, syncs it and writes what is missing.
+        let root = out.appendingPathComponent("out")
+        for name in ["clientaccesspolicy.xml", "crossdomain.xml"] {
+            try FileManager.default.removeItem(at: root.appendingPathComponent(name))
+        }
+        let again = try External.run(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("up to date"), "\(again.stdout)")
+        for name in ["clientaccesspolicy.xml", "crossdomain.xml"] {
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path), "\(name) not rewritten")
+        }
+        let resynced = Set(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            guard line.contains("fsync("), line.hasSuffix("= 0"),
+                  let open = line.firstIndex(of: "<"), let close = line.lastIndex(of: ">"), open < close else { return nil }
+            return String(line[line.index(after: open)..<close])
+        })
+        let notResynced = (files.map { publish.to + "/" + $0 } + [publish.to, root.appendingPathComponent(stem).path, root.path])
+            .filter { !resynced.contains($0) }
+        #expect(notResynced.isEmpty, "not synced when taken up again: \(notResynced.sorted())")
     }
 }
