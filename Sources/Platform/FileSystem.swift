@@ -233,6 +233,74 @@ public enum FileSystem {
     }
 }
 
+extension FileSystem {
+    /// Moves the file `from` to `to`, which must not exist, so that after a crash at any moment the file is at
+    /// one place or the other, whole. On one file system: `rename(2)`, then `fsync` of both folders. Across file
+    /// systems (`EXDEV`: a target folder on another disk or mount), where `rename` cannot go: a copy to a
+    /// temporary name beside the target (permissions and modification time kept), `fsync`, `rename` into place,
+    /// `fsync` of the target folder, and only then the removal of the original and `fsync` of its folder.
+    /// (Foundation's `moveItem` copies without syncing and removes the original at once: a power cut could
+    /// leave only an empty copy.)
+    public static func moveFile(_ from: FilePath, to: FilePath) throws(PlatformError) {
+        guard !exists(to) else { throw PlatformError(.system(.fileExists), function: "rename", path: to.string) }
+        let fromFolder = from.removingLastComponent(), toFolder = to.removingLastComponent()
+        do throws(PlatformError) {
+            // Its bytes first: a rename that survives a crash must not bring an unwritten file along.
+            try fsync(from)
+            try rename(from, to: to)
+        } catch {
+            guard error.errno == .improperLink else { throw error }
+            try copyDurably(from, to: to)
+            try remove(from)
+            try fsync(fromFolder.isEmpty ? FilePath(".") : fromFolder)
+            return
+        }
+        try fsync(toFolder.isEmpty ? FilePath(".") : toFolder)
+        if fromFolder != toFolder { try fsync(fromFolder.isEmpty ? FilePath(".") : fromFolder) }
+    }
+
+    /// `from`'s bytes, permissions and modification time at `to` (which must not exist), on the disk: written to
+    /// a temporary name beside `to`, synced, renamed into place, and the folder synced.
+    private static func copyDurably(_ from: FilePath, to: FilePath) throws(PlatformError) {
+        let folder = to.removingLastComponent()
+        let name = to.lastComponent?.string ?? "file"
+        let temporary = folder.appending(".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-\(name)")
+        let input = try sys("open", from) { try FileDescriptor.open(from, .readOnly, options: [.closeOnExec]) }
+        defer { _ = try? input.close() }
+        var st = stat()
+        guard fstat(input.rawValue, &st) == 0 else { throw .system("fstat", from, Errno(rawValue: errno)) }
+        do throws(PlatformError) {
+            let output = try sys("open", temporary) {
+                try FileDescriptor.open(temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                                        permissions: FilePermissions(rawValue: st.st_mode & 0o7777))
+            }
+            do throws(PlatformError) {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+                defer { buffer.deallocate() }
+                while true {
+                    let n = try sys("read", from) { try input.read(into: buffer) }
+                    if n == 0 { break }
+                    _ = try sys("write", temporary) { try output.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<n])) }
+                }
+                // The modification time goes with the file (the watch folder's fingerprints include it).
+                var times = [st.st_atim, st.st_mtim]
+                guard futimens(output.rawValue, &times) == 0 else { throw .system("futimens", temporary, Errno(rawValue: errno)) }
+                try fsync(output, path: temporary)
+            } catch {
+                _ = try? output.close()
+                throw error
+            }
+            try sys("close", temporary) { try output.close() }
+            guard !exists(to) else { throw PlatformError(.system(.fileExists), function: "rename", path: to.string) }
+            try rename(temporary, to: to)
+        } catch {
+            _ = try? remove(temporary)
+            throw error
+        }
+        try fsync(folder.isEmpty ? FilePath(".") : folder)
+    }
+}
+
 // The C functions under names that the static methods above do not shadow.
 @inline(__always) private func Glibc_rename(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 {
     rename(a, b)

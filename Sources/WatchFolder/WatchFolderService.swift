@@ -353,7 +353,7 @@ public final class WatchFolderService: Service {
                     let name = URL(fileURLWithPath: sidecar).lastPathComponent
                     let target = paths.filed("done", relative).deletingLastPathComponent().appendingPathComponent(name)
                     try? FileManager.default.removeItem(at: target)   // the newer copy replaces the older one
-                    try FileManager.default.moveItem(at: URL(fileURLWithPath: sidecar), to: target)
+                    try FileSystem.moveFile(FilePath(sidecar), to: FilePath(target.path))
                 }
             }
         } catch {
@@ -378,7 +378,7 @@ public final class WatchFolderService: Service {
             let reportURL = destination.deletingLastPathComponent()
                 .appendingPathComponent(destination.lastPathComponent + ".error.txt")
             try Data(report.utf8).write(to: reportURL, options: .atomic)
-            try FileManager.default.moveItem(at: paths.source(relative), to: destination)
+            try FileSystem.moveFile(FilePath(paths.source(relative).path), to: FilePath(destination.path))
         } catch {
             logger.error("could not move the source to failed/", metadata: ["source": "\(relative)", "error": "\(error)"])
         }
@@ -386,7 +386,7 @@ public final class WatchFolderService: Service {
 
     private static func move(_ source: URL, to target: URL) throws {
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.moveItem(at: source, to: freeName(target))
+        try FileSystem.moveFile(FilePath(source.path), to: FilePath(freeName(target).path))
     }
 
     /// `target`, or `name-2.ext`, `name-3.ext`, … when it is taken.
@@ -469,10 +469,10 @@ extension WatchFolderService {
                 for old in CaptionSidecars.sidecars(of: filed.path) {
                     let target = back.deletingLastPathComponent().appendingPathComponent(URL(fileURLWithPath: old).lastPathComponent)
                     if !FileManager.default.fileExists(atPath: target.path) {
-                        try FileManager.default.moveItem(at: URL(fileURLWithPath: old), to: target)
+                        try FileSystem.moveFile(FilePath(old), to: FilePath(target.path))
                     }
                 }
-                try FileManager.default.moveItem(at: filed, to: back)
+                try FileSystem.moveFile(FilePath(filed.path), to: FilePath(back.path))
                 logger.info("a caption arrived for a published source: made again with it",
                             metadata: ["source": "\(owner)", "caption": "\(sidecar.path)"])
             } catch {

@@ -108,6 +108,49 @@ import Testing
         #expect(try read.read(at: 99_999, count: 2) == [7, 8])
     }
 
+    @Test func moveFileWithinOneFileSystemRefusesToReplace() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let from = try scratch.file("inbox/clip.mp4", [1, 2, 3])
+        _ = try scratch.directory("done")
+        try FileSystem.moveFile(from, to: scratch.path.appending("done/clip.mp4"))
+        #expect(!FileSystem.exists(from))
+        #expect(try ReadableFile(scratch.path.appending("done/clip.mp4")).read(at: 0, count: 3) == [1, 2, 3])
+        let again = try scratch.file("inbox/clip.mp4", [9])
+        let error = #expect(throws: PlatformError.self) { try FileSystem.moveFile(again, to: scratch.path.appending("done/clip.mp4")) }
+        #expect(error?.errno == .fileExists)
+        #expect(FileSystem.exists(again))
+        #expect(try ReadableFile(scratch.path.appending("done/clip.mp4")).size == 3)
+    }
+
+    /// A done/ or failed/ folder on another disk or mount: `rename` cannot go there (EXDEV). The file is copied,
+    /// synced and renamed into place before the original is removed, with its permissions and modification time.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/shm"), "needs /dev/shm (a tmpfs on Linux)"))
+    func moveFileAcrossFileSystemsCopiesThenRemoves() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let other = FilePath("/dev/shm/smoothpack-move-\(UInt32.random(in: 0...UInt32.max))")
+        try FileSystem.makeDirectories(other)
+        defer { try? FileSystem.removeTree(other) }
+        try #require(try FileSystem.status(other).device != FileSystem.status(scratch.path).device,
+                     "/dev/shm is on the scratch folder's file system here")
+        let from = other.appending("source.mov")
+        let bytes = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }  // more than one copy buffer
+        try FileSystem.atomicWrite(bytes, to: from, permissions: [.ownerReadWrite, .groupRead])
+        let before = try FileSystem.status(from)
+        let to = scratch.path.appending("done/source.mov")
+        try FileSystem.makeDirectories(to.removingLastComponent())
+        try FileSystem.moveFile(from, to: to)
+        #expect(!FileSystem.exists(from))
+        let after = try FileSystem.status(to)
+        #expect(after.size == Int64(bytes.count))
+        #expect(after.modificationNanoseconds == before.modificationNanoseconds)
+        #expect(try ReadableFile(to).read(at: 0, count: bytes.count) == bytes)
+        var st = stat()
+        #expect(stat(to.string, &st) == 0 && st.st_mode & 0o777 == 0o640)
+        #expect(try FileSystem.entries(of: to.removingLastComponent()) == ["source.mov"])  // no temporary left
+    }
+
     @Test func renameMakeDirectoriesRemoveTree() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
