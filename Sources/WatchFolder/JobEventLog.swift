@@ -20,8 +20,10 @@ public struct JobEvent: Sendable, Equatable, Codable {
 /// Writes one JSON line per job state change to a file (appending) or standard output.
 ///
 /// Each line goes out in one write on an `O_APPEND` descriptor (the platform layer's `AppendFile`), so lines
-/// from a crashed run are whole and a restarted daemon appends after them. A line that cannot be written is
-/// an error for the caller to report, never silently dropped.
+/// from a killed run are whole and a restarted daemon appends after them. After a power cut the file may end
+/// inside a line (the page cache held the rest); opening it then ends that line first, so only the torn line is
+/// lost and the next one stays readable. A line that cannot be written is an error for the caller to report,
+/// never silently dropped. (The job store, not this log, is the record the daemon decides from.)
 public final class JobEventLog: Sendable {
     /// Where the lines go.
     public enum Destination: Sendable, Equatable {
@@ -36,7 +38,13 @@ public final class JobEventLog: Sendable {
         switch destination {
         case .none: file = nil
         case .standardOutput: file = try AppendFile.standardOutput()
-        case .file(let path): file = try AppendFile(path: path)
+        case .file(let path):
+            let log = try AppendFile(path: path)
+            if let existing = try? ReadableFile(path: path), existing.size > 0,
+               (try? existing.read(at: existing.size - 1, count: 1)) != [0x0A] {
+                try log.append([0x0A])
+            }
+            file = log
         }
     }
 

@@ -22,6 +22,24 @@ import TestSupport
         #expect(events.map(\.state) == ["queued", "discarded"])
     }
 
+    /// After a power cut the log may end inside a line; the next daemon ends that line before its own, so only
+    /// the torn line is lost.
+    @Test func aTornLastLineIsEndedBeforeTheNextOne() throws {
+        let dir = try TestPaths.temporaryDirectory("eventlog-torn")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("events.jsonl").path
+        try JobEventLog(.file(path)).record(Self.job(1))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"job\":2,\"sta".utf8))
+        try handle.close()
+        try JobEventLog(.file(path)).record(Self.job(3))
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        let readable = lines.compactMap { try? JSONDecoder().decode(JobEvent.self, from: Data($0.utf8)) }
+        #expect(readable.map(\.job) == [1, 3])
+    }
+
     /// A write that fails (here: `/dev/full`, always ENOSPC) is an error for the caller, never dropped.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full (Linux)"))
     func failedWriteThrows() throws {
