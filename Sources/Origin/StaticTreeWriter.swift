@@ -55,10 +55,6 @@ public struct StaticTreeWriter: Sendable {
         var files = 0
         var bytes: Int64 = 0
         try OriginFiles.makeDirectories(folder)
-        let manifestBytes = try origin.manifestBytes(presentation: presentation)
-        try OriginFiles.writeFile(folder + "/Manifest", manifestBytes)
-        files += 1
-        bytes += Int64(manifestBytes.count)
         var made: Set<String> = []
         for reference in manifest.fragmentReferences() {
             guard let request = FragmentRequest(path: reference.path),
@@ -75,6 +71,12 @@ public struct StaticTreeWriter: Sendable {
             files += 1
             bytes += Int64(body.count)
         }
+        // The Manifest last: players enter through it, so a run stopped halfway (an error, a crash) leaves no
+        // Manifest that names fragments not written yet.
+        let manifestBytes = try origin.manifestBytes(presentation: presentation)
+        try OriginFiles.writeFile(folder + "/Manifest", manifestBytes)
+        files += 1
+        bytes += Int64(manifestBytes.count)
         return Summary(presentation: presentation, folder: folder, files: files, bytes: bytes)
     }
 

@@ -63,6 +63,26 @@ import Testing
         #expect(served == summaries.reduce(0) { $0 + $1.files - 1 })
     }
 
+    /// Players enter a presentation through its Manifest: a split stopped halfway leaves none that names fragments
+    /// not written yet. (A folder where the last fragment's file must go makes its write fail.)
+    @Test func aSplitStoppedHalfwayLeavesNoManifest() async throws {
+        let fx = try await Fixture.shared()
+        let origin = try Harness.origin(fx.root)
+        let target = try TestPaths.temporaryDirectory("origin-split-halfway")
+        defer { try? FileManager.default.removeItem(at: target) }
+        let ism = try #require(fx.presentations.map(Fixture.ismPath).sorted().first)
+        let manifest = try ClientManifest(xml: try origin.manifestBytes(presentation: ism))
+        let last = try #require(manifest.fragmentReferences().last)
+        let blocker = target.appendingPathComponent(ism).appendingPathComponent(last.path).appendingPathComponent("x")
+        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
+        #expect(throws: OriginError.self) { try StaticTreeWriter(origin: origin).write(presentation: ism, into: target.path) }
+        let folder = target.appendingPathComponent(ism)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("Manifest").path))
+        // What was written before the failure is there; only the entry point is missing.
+        let first = try #require(manifest.fragmentReferences().first)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(first.path).path))
+    }
+
     @Test func splitTreeIsRefusedInsideTheServedFolder() async throws {
         let fx = try await Fixture.shared()
         let origin = try Harness.origin(fx.root)
