@@ -136,7 +136,6 @@ extension OutputFolder {
         }
     }
 
-    /// The presentation already published under `<stem>/<version>/`, described from its files.
     /// The cross-domain policy files at the distribution root (or the output root), rewritten only when they differ.
     func writePolicyFiles(_ options: PackagerOptions) throws {
         let root = options.distributionRoot.map { OutputFolder(root: $0.standardizedFileURL) } ?? self
@@ -156,6 +155,7 @@ extension OutputFolder {
         return try existing(stem: stem, version: version, source: source).describingProtection(options)
     }
 
+    /// The presentation already published under `<stem>/<version>/`, described from its files.
     func existing(stem: String, version: String, source: URL) throws -> Presentation {
         let folder = presentation(stem, version)
         let upload = try JSONDecoder().decode(
