@@ -409,6 +409,10 @@ public final class Worker: Service, Sendable {
         // Published already (an earlier run of this join whose outcome was lost after it removed the parts): done.
         let ism = destination.key("\(split.stem)/\(split.version)/\(split.stem).ism")
         if try await client.headObject(ism) != nil {
+            // It may have stopped before the policy files (the last step of a publish): they are written now.
+            let publisher = Publisher(client: client, options: PublishOptions(location: destination, concurrency: 4))
+            let policy = await publisher.publishPolicyFiles(PolicyFiles.files())
+            if let error = policy.error { throw error }
             await Self.removeAll(under: workPrefix, client: client)
             return "s3://\(destination.bucket)/\(ism)/Manifest"
         }

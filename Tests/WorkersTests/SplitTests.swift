@@ -150,7 +150,14 @@ struct SplitTests {
         #expect(work.objects.isEmpty, "left in the work prefix: \(work.objects.map(\.key))")
 
         // A join whose outcome was lost after it published (and removed the parts) runs again: it finds the
-        // version published and is done with the same result, without the parts.
+        // version published and is done with the same result, without the parts; had it stopped before the
+        // policy files, it writes them.
+        let policyKeys = ["clientaccesspolicy.xml", "crossdomain.xml"].map { "\(prefix)/out/\($0)" }
+        for key in policyKeys {
+            #expect(try await client.headObject(key) != nil, "\(key) not published")
+            _ = try await client.send("DELETE", key: key)
+            #expect(try await client.headObject(key) == nil)
+        }
         let requeue = try External.run(["psql", pg.url, "-qc",
                                         "UPDATE smoothpack_jobs SET state = 'queued', result = NULL WHERE id = \(split)"])
         #expect(requeue.status == 0, "\(requeue.stderr)")
@@ -163,6 +170,7 @@ struct SplitTests {
         #expect(await again.stop() == 0)
         #expect(try await q.job(split)?.result == splitResult)
         #expect(!again.events.contains { $0.phase == "fetching parts" })
+        for key in policyKeys { #expect(try await client.headObject(key) != nil, "\(key) not written again") }
 
         // Same files (the upload manifest's objects, published in its order), same manifests' fragment times, same
         // frames and IDRs; both decode cleanly.
