@@ -146,12 +146,17 @@ extension OutputFolder {
     /// run's result: made durable first (its files, its folder, `<stem>/` and the root are synced, which costs
     /// little when they are), and given its policy files, which a run stopped between the rename and their write
     /// never wrote.
+    /// A folder this process may not write to (another user's, a read-only mount) was made durable by whoever
+    /// wrote it, and is taken as it is.
     func reuse(stem: String, version: String, source: URL, options: PackagerOptions) throws -> Presentation {
         let folder = FilePath(presentation(stem, version).path)
-        try FileSystem.syncTree(folder)
-        try FileSystem.fsync(folder.removingLastComponent())
-        try FileSystem.fsync(FilePath(root.path))
-        try writePolicyFiles(options)
+        do {
+            try FileSystem.syncTree(folder)
+            try FileSystem.fsync(folder.removingLastComponent())
+            try FileSystem.fsync(FilePath(root.path))
+            try writePolicyFiles(options)
+        } catch let error as PlatformError
+            where [.permissionDenied, .notPermitted, .readOnlyFileSystem].contains(error.errno) {}
         return try existing(stem: stem, version: version, source: source).describingProtection(options)
     }
 
