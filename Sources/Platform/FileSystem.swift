@@ -100,10 +100,10 @@ public enum FileSystem {
     /// into view. A file whose data was written back long ago costs one cheap call.
     public static func syncTree(_ root: FilePath) throws(PlatformError) {
         let st = try status(root, followSymlinks: false)
-        if st.isDirectory {
-            for name in try entries(of: root) { try syncTree(root.appending(name)) }
-        } else if !st.isRegularFile {
-            return
+        guard st.isDirectory else { return st.isRegularFile ? try fsync(root) : () }
+        // walk lists a folder before what it holds: backwards, each folder comes after its contents.
+        for entry in try walk(root, includeHidden: true).reversed() where entry.kind == .file || entry.kind == .directory {
+            try fsync(root.appending(entry.relativePath))
         }
         try fsync(root)
     }
