@@ -229,7 +229,7 @@ public enum FileSystem {
             _ = try? remove(temporary)
             throw error
         }
-        try fsync(folder.isEmpty ? FilePath(".") : folder)
+        try fsync(orCurrent(folder))
     }
 }
 
@@ -252,11 +252,11 @@ extension FileSystem {
             guard error.errno == .improperLink else { throw error }
             try copyDurably(from, to: to)
             try remove(from)
-            try fsync(fromFolder.isEmpty ? FilePath(".") : fromFolder)
+            try fsync(orCurrent(fromFolder))
             return
         }
-        try fsync(toFolder.isEmpty ? FilePath(".") : toFolder)
-        if fromFolder != toFolder { try fsync(fromFolder.isEmpty ? FilePath(".") : fromFolder) }
+        try fsync(orCurrent(toFolder))
+        if fromFolder != toFolder { try fsync(orCurrent(fromFolder)) }
     }
 
     /// `from`'s bytes, permissions and modification time at `to` (which must not exist), on the disk: written to
@@ -297,8 +297,13 @@ extension FileSystem {
             _ = try? remove(temporary)
             throw error
         }
-        try fsync(folder.isEmpty ? FilePath(".") : folder)
+        try fsync(orCurrent(folder))
     }
+}
+
+extension FileSystem {
+    /// `folder`, or `.` for the empty folder of a bare file name (`removingLastComponent()` of `name`).
+    fileprivate static func orCurrent(_ folder: FilePath) -> FilePath { folder.isEmpty ? FilePath(".") : folder }
 }
 
 // The C functions under names that the static methods above do not shadow.
