@@ -108,21 +108,33 @@ public enum FileSystem {
         try fsync(root)
     }
 
-    /// `mkdir(2)` of `path` and its missing parents (mode 0755); fine if it already is a directory.
+    /// `mkdir(2)` of `path` and its missing parents (mode 0755); fine if it already is a directory. A folder it
+    /// creates survives a crash: the folder that holds it is synced (a file later made durable inside a new folder
+    /// is lost with the folder if the folder's own name never reached the disk). A parent this process may not
+    /// read (so cannot open to sync) is left as it is.
     public static func makeDirectories(_ path: FilePath, permissions: FilePermissions = [.ownerReadWriteExecute,
         .groupReadExecute, .otherReadExecute]) throws(PlatformError) {
         var current = path
         current.components.removeAll()  // keeps the root, if any
+        var holders: [FilePath] = []
         for component in path.components {
+            let holder = current
             current.append(component)
             let rc = current.withPlatformString { mkdir($0, mode_t(permissions.rawValue)) }
             if rc != 0 {
                 let e = Errno(rawValue: errno)
                 guard e == .fileExists else { throw .system("mkdir", current, e) }
+            } else {
+                holders.append(orCurrent(holder))
             }
         }
         guard try status(path).isDirectory else {
             throw PlatformError(.system(.notDirectory), function: "mkdir", path: path.string)
+        }
+        for holder in holders {
+            do throws(PlatformError) { try fsync(holder) } catch {
+                guard error.errno == .permissionDenied || error.errno == .notPermitted else { throw error }
+            }
         }
     }
 

@@ -48,7 +48,7 @@ public final class WatchFolderService: Service {
     public func run() async throws {
         let inboxPath = Self.resolve(configuration.inbox)
         let outURL = URL(fileURLWithPath: Self.resolve(configuration.out), isDirectory: true)
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try FileSystem.makeDirectories(FilePath(outURL.path))
         let paths = Paths(inbox: inboxPath, out: outURL)
 
         let interrupted = try await store.requeueInterrupted(at: clock.now)
@@ -364,7 +364,7 @@ public final class WatchFolderService: Service {
     private func moveToFailed(_ relative: String, job: Job, paths: Paths) {
         let target = paths.filed("failed", relative)
         do {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileSystem.makeDirectories(FilePath(target.deletingLastPathComponent().path))
             let destination = Self.freeName(target)
             let report = """
                 \(job.error ?? "failed")
@@ -377,7 +377,7 @@ public final class WatchFolderService: Service {
                 """
             let reportURL = destination.deletingLastPathComponent()
                 .appendingPathComponent(destination.lastPathComponent + ".error.txt")
-            try Data(report.utf8).write(to: reportURL, options: .atomic)
+            try FileSystem.atomicWrite(Array(report.utf8), to: FilePath(reportURL.path))
             try FileSystem.moveFile(FilePath(paths.source(relative).path), to: FilePath(destination.path))
         } catch {
             logger.error("could not move the source to failed/", metadata: ["source": "\(relative)", "error": "\(error)"])
@@ -385,7 +385,7 @@ public final class WatchFolderService: Service {
     }
 
     private static func move(_ source: URL, to target: URL) throws {
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileSystem.makeDirectories(FilePath(target.deletingLastPathComponent().path))
         try FileSystem.moveFile(FilePath(source.path), to: FilePath(freeName(target).path))
     }
 

@@ -46,6 +46,9 @@ import Testing
         #expect(unsynced.isEmpty, "not synced before the rename: \(unsynced.sorted())")
         let folderSynced = synced.contains(publish.from)
         #expect(folderSynced, "the work folder was not synced before the rename")
+        // `--out` did not exist: the folder that now holds it is synced too, or the whole tree could vanish.
+        let holderSynced = synced.contains(out.path)
+        #expect(holderSynced, "the folder holding the new output folder was not synced")
 
         // A run stopped right after the rename has written neither the policy files nor, perhaps, made the rename
         // durable: the next run that finds the version takes it up, syncs it and writes what is missing.

@@ -75,6 +75,7 @@ final class Daemon: @unchecked Sendable {
     let log: URL
     let state: URL
     private(set) var process: Process?
+    private var traced = false
 
     init(_ label: String) throws {
         root = try TestPaths.temporaryDirectory("watch-\(label)")
@@ -88,18 +89,29 @@ final class Daemon: @unchecked Sendable {
     }
 
     deinit {
+        if let tracee { kill(tracee, SIGKILL) }
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
 
-    /// Starts the daemon (`--profile fast --settle <settle> --rescan 1` plus `extra`).
-    func start(_ extra: [String] = [], settle: Int = 1) throws {
+    /// Starts the daemon (`--profile fast --settle <settle> --rescan 1` plus `extra`). With `trace`, it runs
+    /// under `strace -f -y` of its file-placing calls (`fsync`, `rename`, `mkdir`), written to that file; signal
+    /// it through `tracee` then (strace itself blocks fatal signals while it writes to a file).
+    func start(_ extra: [String] = [], settle: Int = 1, tracingTo trace: URL? = nil) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: SmoothpackBinary.path)
-        process.arguments = ["watch", inbox.path, "--out", out.path, "--profile", "fast", "--settle", "\(settle)", "--rescan", "1",
-                             "--events", events.path, "--log-level", "debug"] + extra
+        let arguments = ["watch", inbox.path, "--out", out.path, "--profile", "fast", "--settle", "\(settle)", "--rescan", "1",
+                         "--events", events.path, "--log-level", "debug"] + extra
+        traced = trace != nil
+        if let trace {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+            process.arguments = ["-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,mkdir,mkdirat",
+                                 "-o", trace.path, SmoothpackBinary.path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: SmoothpackBinary.path)
+            process.arguments = arguments
+        }
         let logHandle = try FileHandle(forWritingTo: log)
         try logHandle.seekToEnd()
         process.standardOutput = FileHandle.nullDevice
@@ -119,7 +131,17 @@ final class Daemon: @unchecked Sendable {
 
     var pid: Int32 { process?.processIdentifier ?? 0 }
 
-    func signal(_ number: Int32) { if let process, process.isRunning { kill(process.processIdentifier, number) } }
+    /// The daemon under `strace` (the tracer's one child), once it has started.
+    var tracee: Int32? {
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").compactMap { Int32($0) }.first
+    }
+
+    /// Sends `number` to the daemon (under `strace`, to the traced process: the tracer ends when it does).
+    func signal(_ number: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(traced ? (tracee ?? process.processIdentifier) : process.processIdentifier, number)
+    }
 
     /// Waits for the process to end; its exit status, or nil if it did not end in time (then it is killed).
     func waitForExit(timeout: TimeInterval) async -> (status: Int32, reason: Process.TerminationReason)? {

@@ -252,4 +252,46 @@ import Glibc
         #expect(Date().timeIntervalSince(idle) < 10)
         try await daemon.checkConsistency(expectedDone: 1)
     }
+
+    /// (f) A filed source survives a crash at any moment: its bytes are synced before it moves, the folders it
+    /// left and entered are synced after, and so is the folder holding each folder created for it (`done/`,
+    /// `done/nested/`): a move made durable inside a folder whose own name never reached the disk is lost with
+    /// it, and the inbox no longer has the file either. Seen from outside, by `strace`, on the real daemon.
+    @Test func aFiledSourceIsOnTheDiskWhereverACrashStopsTheMove() async throws {
+        let daemon = try Daemon("durable-filing")
+        let trace = daemon.root.appendingPathComponent("strace.log")
+        let staging = daemon.root.appendingPathComponent("staging")
+        try Clips.variant("durable", at: staging.appendingPathComponent("clip.mp4"))
+        try daemon.start(tracingTo: trace)
+        let nested = daemon.inbox.appendingPathComponent("nested")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: staging.appendingPathComponent("clip.mp4"), to: nested.appendingPathComponent("clip.mp4"))
+        let done = daemon.inbox.appendingPathComponent("done")
+        let filed = done.appendingPathComponent("nested/clip.mp4")
+        #expect(await waitFor(180) { FileManager.default.fileExists(atPath: filed.path) }, "\(daemon.logText())")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 60)?.status == 0, "\(daemon.logText())")
+
+        // Lines such as `123 fsync(7</path>) = 0` and `123 rename("/a", "/b") = 0`, in the order they returned.
+        let calls = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { $0.hasSuffix("= 0") }
+        func syncedPath(_ line: String) -> String? {
+            guard line.contains("fsync("), let open = line.firstIndex(of: "<"), let close = line.lastIndex(of: ">"),
+                  open < close else { return nil }
+            return String(line[line.index(after: open)..<close])
+        }
+        let source = nested.appendingPathComponent("clip.mp4").path
+        let move = try #require(calls.firstIndex { $0.contains("rename") && $0.contains("\"\(source)\", \"\(filed.path)\"") },
+                                "no rename of the source into done/: \(calls.suffix(8))")
+        let before = Set(calls[..<move].compactMap(syncedPath)), after = Set(calls[move...].compactMap(syncedPath))
+        #expect(before.contains(source), "the source's bytes were not synced before it moved")
+        for folder in [filed.deletingLastPathComponent().path, nested.path] {
+            #expect(after.contains(folder), "\(folder) not synced after the move")
+        }
+        // done/ and done/nested/ were created for the move: their holders, the inbox and done/, are synced.
+        for holder in [daemon.inbox.path, done.path] {
+            #expect(before.union(after).contains(holder), "\(holder) not synced after a folder was created in it")
+        }
+        try await daemon.checkConsistency(expectedDone: 1)
+    }
 }
