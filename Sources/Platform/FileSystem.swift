@@ -217,11 +217,22 @@ public enum FileSystem {
                                    permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead])
         throws(PlatformError)
     {
+        try writeBeside(path, permissions: permissions, replacing: true) { fd, temporary throws(PlatformError) in
+            _ = try sys("write", temporary) { try fd.writeAll(bytes) }
+        }
+    }
+
+    /// The way every durable write here puts a file in place: a temporary file beside `path` (`.tmp-<pid>-…`, the
+    /// house pattern for work files, which stale-folder sweeps recognise by their pid) is filled by `fill`,
+    /// synced, closed and renamed onto `path`, then the folder is synced. With `replacing: false` an existing
+    /// `path` is an error (`EEXIST`) and stays as it is. On any failure the temporary is removed.
+    private static func writeBeside(_ path: FilePath, permissions: FilePermissions, replacing: Bool,
+                                    fill: (FileDescriptor, FilePath) throws(PlatformError) -> Void) throws(PlatformError)
+    {
         guard let name = path.lastComponent else {
-            throw PlatformError(.rejectedPath, function: "atomicWrite", path: path.string)
+            throw PlatformError(.rejectedPath, function: "rename", path: path.string)
         }
         let folder = path.removingLastComponent()
-        // `.tmp-<pid>-…`: the house pattern for work files, which stale-folder sweeps recognise by their pid.
         let temporary = folder.appending(".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-\(name.string)")
         do throws(PlatformError) {
             let fd = try sys("open", temporary) {
@@ -229,13 +240,14 @@ public enum FileSystem {
                                         permissions: permissions)
             }
             do throws(PlatformError) {
-                _ = try sys("write", temporary) { try fd.writeAll(bytes) }
+                try fill(fd, temporary)
                 try fsync(fd, path: temporary)
             } catch {
                 _ = try? fd.close()
                 throw error
             }
             try sys("close", temporary) { try fd.close() }
+            guard replacing || !exists(path) else { throw PlatformError(.system(.fileExists), function: "rename", path: path.string) }
             try rename(temporary, to: path)
         } catch {
             _ = try? remove(temporary)
@@ -274,42 +286,23 @@ extension FileSystem {
     /// `from`'s bytes, permissions and modification time at `to` (which must not exist), on the disk: written to
     /// a temporary name beside `to`, synced, renamed into place, and the folder synced.
     private static func copyDurably(_ from: FilePath, to: FilePath) throws(PlatformError) {
-        let folder = to.removingLastComponent()
-        let name = to.lastComponent?.string ?? "file"
-        let temporary = folder.appending(".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-\(name)")
         let input = try sys("open", from) { try FileDescriptor.open(from, .readOnly, options: [.closeOnExec]) }
         defer { _ = try? input.close() }
         var st = stat()
         guard fstat(input.rawValue, &st) == 0 else { throw .system("fstat", from, Errno(rawValue: errno)) }
-        do throws(PlatformError) {
-            let output = try sys("open", temporary) {
-                try FileDescriptor.open(temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                                        permissions: FilePermissions(rawValue: st.st_mode & 0o7777))
+        try writeBeside(to, permissions: FilePermissions(rawValue: st.st_mode & 0o7777), replacing: false) {
+            output, temporary throws(PlatformError) in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                let n = try sys("read", from) { try input.read(into: buffer) }
+                if n == 0 { break }
+                _ = try sys("write", temporary) { try output.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<n])) }
             }
-            do throws(PlatformError) {
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-                defer { buffer.deallocate() }
-                while true {
-                    let n = try sys("read", from) { try input.read(into: buffer) }
-                    if n == 0 { break }
-                    _ = try sys("write", temporary) { try output.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<n])) }
-                }
-                // The modification time goes with the file (the watch folder's fingerprints include it).
-                var times = [st.st_atim, st.st_mtim]
-                guard futimens(output.rawValue, &times) == 0 else { throw .system("futimens", temporary, Errno(rawValue: errno)) }
-                try fsync(output, path: temporary)
-            } catch {
-                _ = try? output.close()
-                throw error
-            }
-            try sys("close", temporary) { try output.close() }
-            guard !exists(to) else { throw PlatformError(.system(.fileExists), function: "rename", path: to.string) }
-            try rename(temporary, to: to)
-        } catch {
-            _ = try? remove(temporary)
-            throw error
+            // The modification time goes with the file (the watch folder's fingerprints include it).
+            var times = [st.st_atim, st.st_mtim]
+            guard futimens(output.rawValue, &times) == 0 else { throw .system("futimens", temporary, Errno(rawValue: errno)) }
         }
-        try fsync(orCurrent(folder))
     }
 }
 
