@@ -33,8 +33,11 @@ struct PublishTargetOptions: ParsableArguments {
     var partSize: Int64 = 8 << 20
 
     func validate() throws {
-        if let to { _ = try S3Location(parsing: to) }
-        if let endpointURL { _ = try Endpoint(parsing: endpointURL) }
+        // Malformed values are usage errors (exit 2, with the usage line), like a missing one.
+        do {
+            if let to { _ = try S3Location(parsing: to) }
+            if let endpointURL { _ = try Endpoint(parsing: endpointURL) }
+        } catch { throw ValidationError(error.message) }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1...64") }
         guard multipartThreshold >= 8 << 20, partSize >= 8 << 20, partSize <= 5 << 30 else {
             throw ValidationError("--multipart-threshold and --part-size must be at least 8 MiB (parts at most 5 GiB)")

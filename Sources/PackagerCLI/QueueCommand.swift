@@ -34,7 +34,9 @@ struct S3AccessOptions: ParsableArguments {
     var pathStyle = false
 
     func validate() throws {
-        if let endpointURL { _ = try Endpoint(parsing: endpointURL) }
+        do {
+            if let endpointURL { _ = try Endpoint(parsing: endpointURL) }
+        } catch { throw ValidationError(error.message) }   // a usage error (exit 2)
     }
 
     /// Clients for any bucket; credentials resolved now (environment, ~/.aws, container, IMDS).

@@ -20,11 +20,14 @@ public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible 
     public var kind: Kind
     /// The message (one line).
     public var message: String
+    /// Attempts of the request that failed, when it was sent (0 otherwise).
+    public var attempts: Int
 
     /// Creates an error.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, attempts: Int = 0) {
         self.kind = kind
         self.message = message
+        self.attempts = attempts
     }
 
     public var description: String { message }
@@ -58,9 +61,26 @@ public struct Endpoint: Sendable, Equatable {
         self.port = port ?? (scheme == "https" ? 443 : 80)
     }
 
+    /// Whether `text` carries `user[:password]@` before its host.
+    static func hasUserInfo(_ text: String) -> Bool {
+        let authority = text.split(separator: "://", maxSplits: 1).last?.split(separator: "/", maxSplits: 1).first ?? ""
+        return authority.contains("@")
+    }
+
+    /// `text` for an error message: any `user[:password]@` before the host replaced by `***@` (it may be a secret).
+    static func redacted(_ text: String) -> String {
+        guard hasUserInfo(text) else { return text }
+        let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+        let (scheme, rest) = parts.count == 2 ? (String(parts[0]) + "://", parts[1]) : ("", parts[0][...])
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let at = rest[..<slash].lastIndex(of: "@") ?? rest.startIndex
+        return scheme + "***" + rest[at...]
+    }
+
     /// Parses `http(s)://host[:port][/]`; a path, query or user info is refused.
     public init(parsing text: String) throws(PublishError) {
-        let bad = PublishError(.invalidArgument, "invalid endpoint URL '\(text)': expected http(s)://host[:port]")
+        let bad = PublishError(.invalidArgument, "invalid endpoint URL '\(Self.redacted(text))': expected http(s)://host[:port]"
+                               + (Self.hasUserInfo(text) ? " (no user info: credentials come from the environment or --aws-profile)" : ""))
         let scheme: String
         var rest: Substring
         if text.hasPrefix("https://") { scheme = "https"; rest = text.dropFirst(8) }

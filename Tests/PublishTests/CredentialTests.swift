@@ -52,6 +52,21 @@ final class FakeMetadata {
         return env
     }
 
+    /// An endpoint URL with user info is refused, and the refusal does not repeat what may be a secret.
+    @Test func anEndpointURLWithCredentialsIsRefusedWithoutEchoingThem() {
+        for text in ["http://AKIDEXAMPLE:wJalrXUtnFEMI@127.0.0.1:9000", "https://user:p%40ss@s3.example.com/",
+                     "http://only-a-token@host"] {
+            do {
+                _ = try Endpoint(parsing: text)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(!error.message.contains("wJalrXUtnFEMI") && !error.message.contains("p%40ss")
+                        && !error.message.contains("only-a-token"), "\(error.message)")
+                #expect(error.message.contains("***@") && error.message.contains("no user info"), "\(error.message)")
+            }
+        }
+    }
+
     @Test func environmentVariables() async throws {
         let c = try await CredentialChain(environment: try environment([
             "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token",
