@@ -121,8 +121,10 @@ extension Publisher {
                 ("Content-Type", o.contentType), ("Cache-Control", o.cacheControl), ("x-amz-checksum-algorithm", "SHA256"),
             ])
             attempts += r.attempts
-            guard r.status == 200, r.errorCode == nil, let id = XMLText.first("UploadId", in: r.body) else {
-                throw client.failure(r, "CreateMultipartUpload", item.key)
+            guard r.status == 200, r.errorCode == nil else { throw client.failure(r, "CreateMultipartUpload", item.key) }
+            guard let id = XMLText.first("UploadId", in: r.body), !id.isEmpty else {
+                throw PublishError(.s3, "CreateMultipartUpload s3://\(client.bucket)/\(item.key): the answer (HTTP 200, "
+                                   + "\(r.body.count) bytes) holds no UploadId")
             }
             uploadId = id
         }
@@ -176,8 +178,32 @@ extension Publisher {
         let r = try await client.send("POST", key: item.key, query: [("uploadId", uploadId)], headers: headers,
                                       body: Array(xml.utf8))
         attempts += r.attempts
+        if r.status == 412 || r.errorCode == "NoSuchUpload" {
+            // An earlier attempt completed the upload and its answer was lost (the retry then finds the object
+            // there, or the upload gone), or another run stored the object meanwhile: the object is done if it
+            // holds exactly these bytes.
+            let now = try await head(item.key)
+            attempts += now?.attempts ?? 1
+            if let now, try same(now, item) {
+                attempts += await abandonOtherUploads(item.key)
+                return attempts
+            }
+        }
         // CompleteMultipartUpload can answer 200 with an error document.
         guard r.status == 200, r.errorCode == nil else { throw client.failure(r, "CompleteMultipartUpload", item.key) }
+        attempts += await abandonOtherUploads(item.key)
+        return attempts
+    }
+
+    /// Aborts every unfinished upload of `key` once the object is complete: one whose CreateMultipartUpload
+    /// answer was lost (the retry made another), or one of an earlier run that was neither resumed nor aborted.
+    /// Best effort (the object is already right); returns the requests made.
+    func abandonOtherUploads(_ key: String) async -> Int {
+        var attempts = 0
+        guard let ids = try? await listUploads(key: key, attempts: &attempts) else { return attempts }
+        for id in ids {
+            attempts += (try? await client.send("DELETE", key: key, query: [("uploadId", id)]).attempts) ?? 1
+        }
         return attempts
     }
 
@@ -186,6 +212,8 @@ extension Publisher {
         let r = try await client.send("GET", key: "", query: [("uploads", ""), ("prefix", key)])
         attempts += r.attempts
         guard r.status == 200 else { throw client.failure(r, "ListMultipartUploads", key) }
+        // A cut or garbled answer must not read as "no uploads" (the upload to resume or abort would be left).
+        try Self.requireDocument("ListMultipartUploadsResult", r, "ListMultipartUploads", key, client.bucket)
         return XMLText.blocks("Upload", in: r.body).compactMap { block in
             guard XMLText.first("Key", in: block) == key else { return nil }
             return XMLText.first("UploadId", in: block)
@@ -201,6 +229,7 @@ extension Publisher {
             attempts += r.attempts
             if r.status == 404 { return [] }
             guard r.status == 200 else { throw client.failure(r, "ListParts", key) }
+            try Self.requireDocument("ListPartsResult", r, "ListParts", key, client.bucket)
             for block in XMLText.blocks("Part", in: r.body) {
                 guard let n = XMLText.first("PartNumber", in: block).flatMap({ Int($0) }),
                       let etag = XMLText.first("ETag", in: block),
@@ -213,6 +242,16 @@ extension Publisher {
             marker = next
         }
         return out
+    }
+
+    /// Throws unless `r`'s body is a whole `<root>` document (its closing tag present).
+    static func requireDocument(_ root: String, _ r: S3Response, _ operation: String, _ key: String,
+                                _ bucket: String) throws(PublishError) {
+        let text = String(decoding: r.body, as: UTF8.self)
+        guard text.contains("<\(root)"), text.contains("</\(root)>") else {
+            throw PublishError(.s3, "\(operation) s3://\(bucket)/\(key): the answer (HTTP \(r.status), \(r.body.count) bytes) "
+                               + "is not a whole \(root) document")
+        }
     }
 
     /// Unfinished uploads under the publish prefix (for tests and `--json`): (key, uploadId).

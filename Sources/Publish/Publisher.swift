@@ -215,9 +215,12 @@ public struct Publisher: Sendable {
             }
             let results = await runBounded(group, stop: { (r: ObjectReport) in r.action == .failed }) { item -> ObjectReport in
                 let r: ObjectReport
-                do { r = try await self.put(item, published: isPublished, onEvent: onEvent) } catch {
+                var attempts = 0
+                do { r = try await self.put(item, published: isPublished, attempts: &attempts, onEvent: onEvent) } catch {
                     let e = error as? PublishError ?? PublishError(.transport, "\(error)")
-                    r = ObjectReport(key: item.key, size: item.object.size, action: .failed, attempts: 0, error: e.message)
+                    // The requests answered so far, and the attempts of the one that failed without an answer.
+                    r = ObjectReport(key: item.key, size: item.object.size, action: .failed, attempts: attempts + e.attempts,
+                                     error: e.message)
                 }
                 onEvent(.object(r))
                 return r
@@ -239,8 +242,8 @@ public struct Publisher: Sendable {
             let key = options.location.key(file.name)
             let sha = SHA256.hash(file.contents)
             let md5 = MD5.hash(file.contents)
+            var attempts = 0
             do {
-                var attempts = 0
                 let existing = try await head(key)
                 attempts += existing?.attempts ?? 1
                 if let existing, existing.matches(size: Int64(file.contents.count), sha256: sha, md5: md5) {
@@ -262,7 +265,8 @@ public struct Publisher: Sendable {
                 out.append(ObjectReport(key: key, size: Int64(file.contents.count), action: .uploaded, attempts: attempts))
             } catch {
                 let e = error as? PublishError ?? PublishError(.transport, "\(error)")
-                out.append(ObjectReport(key: key, size: Int64(file.contents.count), action: .failed, attempts: 0, error: e.message))
+                out.append(ObjectReport(key: key, size: Int64(file.contents.count), action: .failed,
+                                        attempts: attempts + e.attempts, error: e.message))
                 return (out, e)
             }
         }
@@ -282,9 +286,15 @@ public struct Publisher: Sendable {
         guard r.status == 200 else {
             // A HEAD answer has no body, so S3's error code is unknown: ask again with a one-byte GET, whose
             // error document names it (SignatureDoesNotMatch, AccessDenied, NoSuchBucket, …).
+            // A 404 there contradicts the HEAD (which did not say 404): then the HEAD's own status is the news.
             let g = try await client.send("GET", key: key, headers: [("Range", "bytes=0-0")])
-            if g.status >= 300, g.errorCode != nil { throw client.failure(g, "HEAD", key) }
-            throw PublishError(.s3, "HEAD s3://\(client.bucket)/\(key): HTTP \(r.status)")
+            if g.status >= 300, g.status != 404, g.errorCode != nil {
+                var e = client.failure(g, "HEAD", key)
+                e.attempts = r.attempts + g.attempts
+                throw e
+            }
+            let after = r.attempts > 1 ? " after \(r.attempts) attempts" : ""
+            throw PublishError(.s3, "HEAD s3://\(client.bucket)/\(key): HTTP \(r.status)\(after)", attempts: r.attempts + g.attempts)
         }
         return RemoteObject(size: Int64(r.headers["content-length"] ?? "") ?? -1,
                             sha256: r.headers["x-amz-checksum-sha256"], etag: r.headers["etag"], attempts: r.attempts)
@@ -305,9 +315,10 @@ public struct Publisher: Sendable {
     }
 
     /// One object: skip when equal, refuse a change under a published version, otherwise PUT and confirm.
-    func put(_ item: Item, published: Bool, onEvent: @escaping @Sendable (PublishEvent) -> Void) async throws -> ObjectReport {
+    /// `attempts` counts the requests' attempts as they are answered (kept when this throws, for the report).
+    func put(_ item: Item, published: Bool, attempts: inout Int,
+             onEvent: @escaping @Sendable (PublishEvent) -> Void) async throws -> ObjectReport {
         let o = item.object
-        var attempts = 0
         let existing = try await head(item.key)
         attempts += existing?.attempts ?? 1
         guard let sha = Hex.decode(o.sha256), Data(base64Encoded: o.md5) != nil else {

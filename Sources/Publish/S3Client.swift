@@ -20,12 +20,21 @@ public struct S3Configuration: Sendable, Equatable {
     public var baseBackoffMilliseconds: Int
     /// Backoff cap.
     public var maxBackoffMilliseconds: Int
-    /// No byte received for this long → the attempt fails (and is retried).
+    /// No byte received for this long once the request is sent, or no progress sending its body for this long →
+    /// the attempt fails (and is retried).
     public var readTimeoutSeconds: Int
+    /// The read timeout of a request whose body is over 64 KiB (default: 60 s more than ``readTimeoutSeconds``).
+    /// The HTTP client times the answer from the moment the body is in the kernel's send buffer, which grows to
+    /// 4 MiB: on a slow uplink that much can still be on its way, and 60 s more covers links down to ~70 KB/s.
+    public var uploadReadTimeoutSeconds: Int
+    /// First backoff delay after a throttling answer (503, 429, `SlowDown`) that names no `Retry-After`; doubled
+    /// per attempt, full jitter, capped at ``maxBackoffMilliseconds``: S3 asks clients to slow down for seconds.
+    public var throttleBackoffMilliseconds: Int
 
     /// Creates a configuration; an IP-address or `localhost` endpoint uses path style whatever `pathStyle` says.
     public init(endpoint: Endpoint, region: String, pathStyle: Bool = false, maxAttempts: Int = 5,
-                baseBackoffMilliseconds: Int = 200, maxBackoffMilliseconds: Int = 8_000, readTimeoutSeconds: Int = 30) {
+                baseBackoffMilliseconds: Int = 200, maxBackoffMilliseconds: Int = 8_000, readTimeoutSeconds: Int = 30,
+                uploadReadTimeoutSeconds: Int? = nil, throttleBackoffMilliseconds: Int = 1_000) {
         self.endpoint = endpoint
         self.region = region
         let literal = endpoint.host == "localhost" || endpoint.host.contains(":")
@@ -35,6 +44,8 @@ public struct S3Configuration: Sendable, Equatable {
         self.baseBackoffMilliseconds = baseBackoffMilliseconds
         self.maxBackoffMilliseconds = maxBackoffMilliseconds
         self.readTimeoutSeconds = readTimeoutSeconds
+        self.uploadReadTimeoutSeconds = uploadReadTimeoutSeconds ?? readTimeoutSeconds + 60
+        self.throttleBackoffMilliseconds = throttleBackoffMilliseconds
     }
 }
 
@@ -100,6 +111,8 @@ public final class S3Client: Sendable {
     public let bucket: String
     private let signer: SigV4
     private let http: HTTPClient
+    /// For requests with a body over 64 KiB: the longer read timeout of ``S3Configuration/uploadReadTimeoutSeconds``.
+    private let uploads: HTTPClient
     private let log = Mutex<[S3RequestRecord]>([])
     private let now: @Sendable () -> Int64
 
@@ -110,17 +123,25 @@ public final class S3Client: Sendable {
         self.bucket = bucket
         self.signer = SigV4(credentials: credentials, region: configuration.region)
         self.now = now
-        var config = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.readTimeoutSeconds))),
-            connectionPool: .init())
-        config.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        func client(readTimeout: Int) -> HTTPClient {
+            var config = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                // Idle timeouts: no byte of the answer for `readTimeout` once the request has been sent, or no
+                // progress writing the request body for `readTimeoutSeconds` (bodies go in slices, see `perform`).
+                timeout: .init(connect: .seconds(10), read: .seconds(Int64(readTimeout)),
+                               write: .seconds(Int64(configuration.readTimeoutSeconds))),
+                connectionPool: .init())
+            config.decompression = .disabled
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        }
+        self.http = client(readTimeout: configuration.readTimeoutSeconds)
+        self.uploads = client(readTimeout: configuration.uploadReadTimeoutSeconds)
     }
 
     /// Closes connections.
     public func shutdown() async {
         try? await http.shutdown()
+        try? await uploads.shutdown()
     }
 
     /// Every request completed so far, in completion order (the last attempt of each).
@@ -144,21 +165,25 @@ public final class S3Client: Sendable {
         }
         let buffer = ByteBuffer(bytes: body)
         var lastFailure = ""
+        var previous: S3Response?
         for attempt in 1...configuration.maxAttempts {
             try Task.checkCancellation()
-            if attempt > 1 { try await backoff(attempt: attempt) }
+            if attempt > 1 { try await backoff(attempt: attempt, after: previous) }
+            previous = nil
             let request = SignableRequest(method: method, host: host, path: path, query: query, headers: headers)
             let signed = signer.sign(request, timestamp: SigV4.timestamp(unixSeconds: now()), payloadHash: hash)
-            var http = HTTPClientRequest(url: "\(configuration.endpoint.scheme)://\(host)\(request.encodedTarget)")
-            http.method = HTTPMethod(rawValue: method)
-            for (name, value) in signed.headers { http.headers.add(name: name, value: value) }
-            if method == "PUT" || method == "POST" || !body.isEmpty {
-                http.body = .bytes(buffer)
-            }
-            let seconds = Int64(60 + body.count / (256 * 1024))
+            let url = "\(configuration.endpoint.scheme)://\(host)\(request.encodedTarget)"
+            var fields = HTTPHeaders()
+            for (name, value) in signed.headers { fields.add(name: name, value: value) }
+            // A bound on the whole attempt, far above what the idle timeouts allow on a working link: it stops
+            // only an answer trickled out to stay under them (body at 16 KiB/s or faster, 2 minutes for the rest).
+            let seconds = Int64(120 + body.count / (16 * 1024))
             do {
-                let response = try await self.http.execute(http, timeout: .seconds(seconds))
-                var collected = try await response.body.collect(upTo: maxResponseBytes)
+                let sendsBody = method == "PUT" || method == "POST" || !body.isEmpty
+                let response = try await perform(url: url, method: method, headers: fields,
+                                                 body: sendsBody ? buffer : nil, seconds: seconds,
+                                                 maxResponseBytes: maxResponseBytes)
+                var collected = response.body ?? ByteBuffer()
                 let bytes = collected.readBytes(length: collected.readableBytes) ?? []
                 var headerMap: [String: String] = [:]
                 for h in response.headers { headerMap[h.name.lowercased()] = h.value }
@@ -166,6 +191,7 @@ public final class S3Client: Sendable {
                                         attempts: attempt)
                 if Self.isRetryable(result, method: method), attempt < configuration.maxAttempts {
                     lastFailure = "HTTP \(result.status) \(result.errorCode ?? "")"
+                    previous = result
                     continue
                 }
                 record(method, key, query, result.status)
@@ -177,7 +203,40 @@ public final class S3Client: Sendable {
             }
         }
         record(method, key, query, 0)
-        throw PublishError(.transport, "\(method) s3://\(bucket)/\(key): \(lastFailure) after \(configuration.maxAttempts) attempts")
+        throw PublishError(.transport, "\(method) s3://\(bucket)/\(key): \(lastFailure) after \(configuration.maxAttempts) attempts",
+                           attempts: configuration.maxAttempts)
+    }
+
+    /// One HTTP exchange. A body goes in slices of 64 KiB, each written when the previous one has been taken by
+    /// the connection (`StreamWriter.write` completes only then while the connection is backed up): the HTTP
+    /// client starts its read timeout when it queues the request's end, so a body queued whole is timed from its
+    /// first byte, and an 8 MiB part could never be sent over a link slower than ~2 Mbit/s. (What the kernel
+    /// still holds then is covered by the longer read timeout of bodies over 64 KiB.) Cancelling the calling task
+    /// cancels the exchange.
+    private func perform(url: String, method: String, headers: HTTPHeaders, body: ByteBuffer?, seconds: Int64,
+                         maxResponseBytes: Int) async throws -> HTTPClient.Response {
+        var request = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method), headers: headers)
+        if let body, body.readableBytes > 0 {
+            request.body = .stream(contentLength: Int64(body.readableBytes)) { writer in
+                @Sendable func write(from offset: Int) -> EventLoopFuture<Void> {
+                    let length = Swift.min(64 << 10, body.readableBytes - offset)
+                    let slice = body.getSlice(at: body.readerIndex + offset, length: length) ?? ByteBuffer()   // always in range
+                    let written = writer.write(.byteBuffer(slice))
+                    return offset + length == body.readableBytes ? written : written.flatMap { write(from: offset + length) }
+                }
+                return write(from: 0)
+            }
+        } else if let body {
+            request.body = .byteBuffer(body)
+        }
+        let client = (body?.readableBytes ?? 0) > 64 << 10 ? uploads : http
+        let task = client.execute(request: request, delegate: ResponseAccumulator(request: request, maxBodySize: maxResponseBytes),
+                                deadline: .now() + .seconds(seconds))
+        return try await withTaskCancellationHandler {
+            try await task.futureResult.get()
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     private func record(_ method: String, _ key: String, _ query: [(String, String)], _ status: Int) {
@@ -185,10 +244,19 @@ public final class S3Client: Sendable {
         log.withLock { $0.append(entry) }
     }
 
-    private func backoff(attempt: Int) async throws {
-        let ceiling = min(configuration.maxBackoffMilliseconds,
-                          configuration.baseBackoffMilliseconds << min(attempt - 2, 20))
-        let delay = Int.random(in: 0...max(1, ceiling))
+    /// Waits before attempt `attempt`: as long as `previous` asked with `Retry-After: <seconds>` (up to a minute),
+    /// else exponential backoff with full jitter from the throttling base after a throttling answer, from the
+    /// base otherwise (a reset, a timeout, a 500).
+    private func backoff(attempt: Int, after previous: S3Response?) async throws {
+        if let text = previous?.headers["retry-after"], let seconds = Int(text.trimmingCharacters(in: .whitespaces)),
+           seconds > 0 {
+            try await Task.sleep(for: .seconds(Swift.min(seconds, 60)))
+            return
+        }
+        let throttled = previous.map { $0.status == 503 || $0.status == 429 || $0.errorCode == "SlowDown" } ?? false
+        let base = throttled ? configuration.throttleBackoffMilliseconds : configuration.baseBackoffMilliseconds
+        let ceiling = Swift.min(configuration.maxBackoffMilliseconds, base << Swift.min(attempt - 2, 20))
+        let delay = Int.random(in: 0...Swift.max(1, ceiling))
         try await Task.sleep(for: .milliseconds(delay))
     }
 

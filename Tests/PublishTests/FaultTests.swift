@@ -14,14 +14,14 @@ final class FaultProxy {
     let endpoint: String
     let log: URL
 
-    init(plan: [String], methods: String = "PUT,POST", rate: Int = 0) throws {
+    init(plan: [String], methods: String = "PUT,POST", rate: Int = 0, readRate: Int = 64 * 1024) throws {
         let info = try S3Server.info()
         log = try TestPaths.temporaryDirectory("proxy").appendingPathComponent("requests.log")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/s3-fault-proxy").path,
                        "--upstream", info.endpoint, "--plan", plan.joined(separator: ","), "--methods", methods,
-                       "--rate", String(rate), "--log", log.path]
+                       "--rate", String(rate), "--read-rate", String(readRate), "--log", log.path]
         let out = Pipe()
         p.standardOutput = out
         p.standardInput = FileHandle.nullDevice
@@ -34,6 +34,16 @@ final class FaultProxy {
         }
         process = p
         endpoint = "http://127.0.0.1:\(port)"
+    }
+
+    /// Every request the proxy saw: when (Unix seconds), method, target and fault, in order.
+    func requests() -> [(time: Double, method: String, target: String, fault: String)] {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count == 4, let t = Double(f[0]) else { return nil }
+            return (t, String(f[1]), String(f[2]), String(f[3]))
+        }
     }
 
     /// The faults the proxy applied, in order.
@@ -109,6 +119,29 @@ func rebuildManifest(_ folder: URL) throws {
         }
     }
 
+    /// A slow uplink: an object whose body takes four read timeouts to send goes up at the first attempt. The
+    /// body is handed over as the connection takes it and the answer is timed from its end (plus what the kernel
+    /// may still hold: the upload read timeout); queued whole, the body's end was queued at once and every
+    /// attempt timed out partway through the body.
+    @Test func aBodySlowerThanTheReadTimeoutGoesUpAtTheFirstAttempt() async throws {
+        let proxy = try FaultProxy(plan: ["slowread"], methods: "PUT", readRate: 1 << 20)
+        defer { proxy.stop() }
+        let client = try S3Server.client(endpoint: proxy.endpoint, readTimeoutSeconds: 2, uploadReadTimeoutSeconds: 5)
+        defer { Task { await client.shutdown() } }
+        let folder = try makeLargePresentation(megabytes: 8, seed: 11)   // 8 s at 1 MiB/s
+        let prefix = S3Server.prefix("slow-uplink")
+        let p = Publisher(client: client, options: PublishOptions(location: S3Location(bucket: S3Server.bucket, prefix: prefix),
+                                                                  concurrency: 1))
+        let report = await p.publish(folder: folder)
+        #expect(report.error == nil, "\(report.error?.message ?? "")")
+        #expect(proxy.applied() == ["slowread"])
+        let big = try #require(report.objects.first { $0.key.hasSuffix("big_video.ismv") })
+        #expect(big.attempts == 3, "HEAD + PUT + HEAD, the PUT once: \(big.attempts)")
+        let local = try Data(contentsOf: folder.appendingPathComponent("big_video.ismv"))
+        let same = try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local)
+        #expect(same, "bytes differ")
+    }
+
     @Test func persistentFailureIsOneLineAfterFixedAttempts() async throws {
         let proxy = try FaultProxy(plan: Array(repeating: "500", count: 50), methods: "PUT")
         defer { proxy.stop() }
@@ -122,6 +155,44 @@ func rebuildManifest(_ folder: URL) throws {
         #expect(error.message.contains("InternalError") && error.message.contains("after 3 attempts"))
         #expect(!error.message.contains("\n"))
         #expect(proxy.applied().count == 3)
+        // --json shows the attempts of a failed object too (it said 0).
+        let failed = try #require(report.objects.first { $0.action == .failed })
+        #expect(failed.attempts == 1 + 3, "HEAD, then the PUT three times: \(failed.attempts)")
+    }
+
+    /// A throttling answer that says when to come back (`Retry-After: 2`) is retried no sooner (the test client's
+    /// backoff is otherwise at most 50 ms).
+    @Test func retryAfterIsHonoured() async throws {
+        let proxy = try FaultProxy(plan: ["retryafter"], methods: "PUT")
+        defer { proxy.stop() }
+        let client = try S3Server.client(endpoint: proxy.endpoint)
+        defer { Task { await client.shutdown() } }
+        let p = Publisher(client: client, options: PublishOptions(location: S3Location(bucket: S3Server.bucket,
+                                                                                     prefix: S3Server.prefix("retry-after")),
+                                                                  concurrency: 1))
+        let report = await p.publish(folder: try Encoded.presentations()[0])
+        #expect(report.error == nil, "\(report.error?.message ?? "")")
+        let seen = proxy.requests()
+        let refused = try #require(seen.firstIndex { $0.fault == "retryafter" })
+        let retry = try #require(seen[(refused + 1)...].first { $0.method == "PUT" && $0.target == seen[refused].target })
+        #expect(retry.time - seen[refused].time >= 2, "retried after \(retry.time - seen[refused].time) s")
+    }
+
+    /// A HEAD that keeps failing is reported as itself, not as what the one-byte GET that asks for S3's error
+    /// code found (a 404 there: a missing key, which is normally fine).
+    @Test func aFailingHeadIsReportedAsItself() async throws {
+        let proxy = try FaultProxy(plan: Array(repeating: "slowdown", count: 20), methods: "HEAD")
+        defer { proxy.stop() }
+        let client = try S3Server.client(endpoint: proxy.endpoint, maxAttempts: 3)
+        defer { Task { await client.shutdown() } }
+        let p = Publisher(client: client, options: PublishOptions(location: S3Location(bucket: S3Server.bucket,
+                                                                                     prefix: S3Server.prefix("head")),
+                                                                  concurrency: 1))
+        let report = await p.publish(folder: try Encoded.presentations()[0])
+        let error = try #require(report.error)
+        #expect(error.message.contains("HEAD") && error.message.contains("HTTP 503") && error.message.contains("after 3 attempts"),
+                "\(error.message)")
+        #expect(!error.message.contains("NoSuchKey"), "\(error.message)")
     }
 
     @Test func clientErrorsFailAtOnce() async throws {
@@ -212,6 +283,27 @@ func rebuildManifest(_ folder: URL) throws {
         #expect(cli.terminationReason == .uncaughtSignal, "publish finished before it could be killed")
         #expect(stored >= 1)
         #expect(try await p.pendingUploads().count == 1)
+    }
+
+    /// Answers lost after the server acted (the connection reset instead): a lost CreateMultipartUpload answer
+    /// makes the retry create a second upload, and the first is aborted once the object is complete; a lost
+    /// CompleteMultipartUpload answer makes the retry meet the finished object (412 under If-None-Match), which
+    /// holds our bytes, so the object is done. Either way: published, the bytes right, no upload left behind.
+    @Test(arguments: [["lost"], ["pass", "lost"]]) func answersLostAfterTheServerActedAreRecoveredFrom(plan: [String]) async throws {
+        let proxy = try FaultProxy(plan: plan, methods: "POST")
+        defer { proxy.stop() }
+        let client = try S3Server.client(endpoint: proxy.endpoint)
+        defer { Task { await client.shutdown() } }
+        let folder = try makeLargePresentation(megabytes: 20, seed: 5)
+        let prefix = S3Server.prefix("lost")
+        let p = publisher(client, prefix)
+        let report = await p.publish(folder: folder)
+        #expect(report.error == nil, "\(report.error?.message ?? "")")
+        #expect(proxy.applied() == ["lost"])
+        let local = try Data(contentsOf: folder.appendingPathComponent("big_video.ismv"))
+        let same = try await client.get("\(prefix)/big/v1/big_video.ismv").body == [UInt8](local)
+        #expect(same, "bytes differ")
+        #expect(try await p.pendingUploads().isEmpty, "an unfinished upload was left behind")
     }
 
     @Test func killedUploadIsResumed() async throws {

@@ -51,11 +51,14 @@ enum S3Server {
     static func info() throws -> Info { try shared.get() }
 
     /// A client for the test server (optionally with another secret, or through another endpoint).
-    static func client(secret: String = secretKey, endpoint: String? = nil, maxAttempts: Int = 5) throws -> S3Client {
+    static func client(secret: String = secretKey, endpoint: String? = nil, maxAttempts: Int = 5,
+                       readTimeoutSeconds: Int = 5, uploadReadTimeoutSeconds: Int? = nil) throws -> S3Client {
         let info = try info()
         let config = S3Configuration(endpoint: try Endpoint(parsing: endpoint ?? info.endpoint), region: "us-east-1",
                                      pathStyle: true, maxAttempts: maxAttempts, baseBackoffMilliseconds: 50,
-                                     readTimeoutSeconds: 5)
+                                     readTimeoutSeconds: readTimeoutSeconds,
+                                     uploadReadTimeoutSeconds: uploadReadTimeoutSeconds ?? readTimeoutSeconds,
+                                     throttleBackoffMilliseconds: 50)
         return S3Client(configuration: config, bucket: bucket,
                         credentials: AWSCredentials(accessKeyID: accessKey, secretAccessKey: secret))
     }
