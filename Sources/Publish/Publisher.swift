@@ -352,6 +352,7 @@ public struct Publisher: Sendable {
                 if let now, try same(now, item) {
                     return ObjectReport(key: item.key, size: o.size, action: .uploaded, attempts: attempts)
                 }
+                if published, now != nil { throw Self.immutable(item.key, client.bucket) }   // other bytes got there first
                 if published || now == nil { throw client.failure(r, "PUT", item.key) }
                 headers.removeLast()
                 r = try await client.send("PUT", key: item.key, headers: headers, body: bytes, payloadHash: o.sha256)

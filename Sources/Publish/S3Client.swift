@@ -284,7 +284,10 @@ public final class S3Client: Sendable {
             default: return "\(e)"
             }
         }
-        if let e = error as? IOError { return "connection error: \(e.description)" }
+        if let e = error as? IOError {
+            // NIO's description repeats itself ("connection reset (error set): Connection refused) (errno: 111)").
+            return "connection error: \(String(cString: strerror(e.errnoCode)).lowercased()) (errno \(e.errnoCode))"
+        }
         if let e = error as? ChannelError { return "connection error: \(e)" }
         return "\(error)".split(separator: "\n").first.map(String.init) ?? "connection error"
     }
