@@ -145,7 +145,7 @@ let package = Package(
                     exclude: ["FuzzRegressions", "FuzzCorpus"], swiftSettings: strict),
         .testTarget(name: "WorkersTests", dependencies: [
             "Workers", "Publish", "SmoothManifest", "TestSupport", "Platform", "PackagerCLI",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpeg", "ISOBMFF", "Planning", "MediaCore", "TestSupport"],
                     swiftSettings: strict),

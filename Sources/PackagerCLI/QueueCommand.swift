@@ -8,7 +8,7 @@ import Workers
 struct QueueOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The job queue: postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or a socket folder as "
                                + "postgres://USER@/DB?host=/run/postgresql. Default: SMOOTHPACK_QUEUE. A password may "
-                               + "also come from PGPASSWORD.", valueName: "url"))
+                               + "also come from PGPASSWORD (better than in the URL on a command line, which ps shows).", valueName: "url"))
     var queue: String?
 
     func url() throws -> QueueURL {

@@ -11,18 +11,30 @@ actor Database {
     private var connection: PostgresConnection?
     private var nextID = 1
 
-    init(url: QueueURL, logger: Logger) {
+    /// See ``Database/defaultAnswerTimeout``.
+    let answerTimeout: Duration
+
+    init(url: QueueURL, logger: Logger, answerTimeout: Duration = Database.defaultAnswerTimeout) {
         self.url = url
         self.logger = logger
+        self.answerTimeout = answerTimeout
     }
+
+    /// How long one statement or transaction may wait for the server. Ours take milliseconds; a connection that
+    /// has gone silent (a failover, a lost NAT entry, a pulled cable: no FIN, no RST) would otherwise be waited on
+    /// for ever, holding the worker and its SIGTERM.
+    static let defaultAnswerTimeout: Duration = .seconds(30)
 
     /// Runs `query` and returns every row. A broken connection is closed, so the next call reconnects.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let connection = try await connected()
+        let logger = self.logger
         do {
-            var out: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) { out.append(row) }
-            return out
+            return try await Self.bounded(connection, timeout: answerTimeout) {
+                var out: [PostgresRow] = []
+                for try await row in try await connection.query(query, logger: logger) { out.append(row) }
+                return out
+            }
         } catch {
             if Self.isConnectionFailure(error) { await drop() }
             throw error
@@ -30,13 +42,46 @@ actor Database {
     }
 
     /// Runs `body` inside BEGIN … COMMIT on this connection (ROLLBACK when it throws).
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await connected()
+        let logger = self.logger
         do {
-            return try await connection.withTransaction(logger: logger) { try await body($0) }
+            return try await Self.bounded(connection, timeout: answerTimeout) {
+                try await connection.withTransaction(logger: logger) { try await body($0) }
+            }
         } catch {
             if Self.isConnectionFailure(error) { await drop() }
             throw error
+        }
+    }
+
+    /// `work` on `connection`, unless the server has not answered within `timeout`: then the connection is
+    /// closed (which ends `work` with a connection error whatever it was waiting for) and a connection failure is
+    /// thrown, so callers reconnect and retry as after any broken connection.
+    static func bounded<T: Sendable>(_ connection: PostgresConnection, timeout: Duration,
+                                     _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timedOut = Locked(false)
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    timedOut.withLock { $0 = true }
+                    try? await connection.close()
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let value = next {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()   // not reached: `work` returns or throws once the connection is closed
+            }
+        } catch {
+            guard timedOut.value else { throw error }
+            throw WorkersError(.database, "cannot connect: no answer from the database for \(timeout.components.seconds) s "
+                               + "(connection closed)")
         }
     }
 
@@ -70,6 +115,11 @@ actor Database {
         do {
             return try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: id, logger: logger)
         } catch {
+            // A wrong user or password (SQLSTATE class 28) or a database that does not exist (3D000): waiting does
+            // not fix these, so they are not connection failures (which are retried).
+            if let p = error as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("28") || state == "3D000" {
+                throw WorkersError(.database, "the database at \(url) refused this worker: \(Database.describe(error))")
+            }
             throw WorkersError(.database, "cannot connect to \(url): \(Database.describe(error))")
         }
     }

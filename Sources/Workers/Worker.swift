@@ -63,6 +63,8 @@ public final class Worker: Service, Sendable {
     let clients: S3Clients?
     let emit: @Sendable (WorkerEvent) -> Void
     private let stopping = Mutex(false)
+    /// Set when a job met a fault of this host (see ``hostFault(_:)``): the worker hands the job back and stops.
+    private let hostFailure = Mutex<String?>(nil)
     private let wake = Wakeup()
     private let reserved = Mutex<Int64>(0)
     private let packagerCache = Mutex<[String: Packager]>([:])
@@ -87,10 +89,18 @@ public final class Worker: Service, Sendable {
         // The schema first: a database that is down is waited for; a schema this build does not know is fatal.
         let scratch: URL
         do {
-            try await db.retrying(onRetry: { [self] in emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: $0)) }) {
-                try await Schema.check($0)
+            // SIGTERM while the database is still awaited ends the wait: nothing was taken, so a clean stop.
+            let emit = self.emit, id = configuration.id
+            try await cancelWhenGracefulShutdown {
+                try await db.retrying(onRetry: { emit(WorkerEvent(worker: id, event: .databaseRetry, error: $0)) }) {
+                    try await Schema.check($0)
+                }
             }
             scratch = try prepareScratch()
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            await queue.close()
+            emit(WorkerEvent(worker: configuration.id, event: .stopped))
+            return
         } catch {
             // The connection is closed before the error ends the run (PostgresNIO traps on an unclosed one).
             await queue.close()
@@ -115,6 +125,22 @@ public final class Worker: Service, Sendable {
         try? FileManager.default.removeItem(at: scratch)
         await queue.close()
         emit(WorkerEvent(worker: configuration.id, event: .stopped))
+        if let reason = hostFailure.withLock({ $0 }) {
+            throw WorkersError(.host, "this worker stopped: S3 refuses its credentials (\(reason)); its job was handed back "
+                               + "without counting the attempt")
+        }
+    }
+
+    /// A fault of this host rather than of the job: S3 refuses its credentials or its clock. Another host can do
+    /// the job, so the attempt must not count: one misconfigured host would otherwise fail every job it claims.
+    /// (AccessDenied is not among them: a destination no host may write is the job's fault.)
+    static func hostFault(_ error: any Error) -> String? {
+        if let w = error as? WorkersError, w.kind == .host { return w.message }
+        guard let p = error as? PublishError else { return nil }
+        if p.kind == .credentials { return p.message }
+        let codes = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+                     "RequestTimeTooSkewed"]
+        return codes.contains { p.message.contains(": \($0)") } ? p.message : nil
     }
 
     // MARK: loops
@@ -184,6 +210,8 @@ public final class Worker: Service, Sendable {
         case failed(String)
         case leaseLost(String)
         case shutdown
+        /// This host cannot do jobs (``hostFault(_:)``): the job goes back uncounted and the worker stops.
+        case hostFault(String)
     }
 
     struct Progress: Sendable {
@@ -211,7 +239,14 @@ public final class Worker: Service, Sendable {
                 } catch is CancellationError {
                     return nil
                 } catch {
-                    return .failed(Self.oneLine(error))
+                    if Self.hostFault(error) != nil { return .hostFault(Self.oneLine(error)) }
+                    // The reason names the source as queued, not this worker's scratch copy of it.
+                    var reason = Self.oneLine(error)
+                    if let object = try? S3ObjectURL(parsing: job.source) {
+                        reason = reason.replacingOccurrences(
+                            of: folder.appendingPathComponent(SourceFetcher.safeName(object.key)).path, with: job.source)
+                    }
+                    return .failed(reason)
                 }
             }
             group.addTask {
@@ -274,11 +309,18 @@ public final class Worker: Service, Sendable {
                 }
             case .leaseLost(let reason):
                 emit(WorkerEvent(worker: id, event: .leaseLost, job: job, error: reason, seconds: seconds))
-            case .shutdown:
+            case .shutdown, .hostFault:
+                var reason: String?
+                if case .hostFault(let why) = outcome {
+                    reason = why
+                    hostFailure.withLock { $0 = why }
+                    stopping.withLock { $0 = true }
+                    wake.signal()
+                }
                 let ok = try await queue.db.retrying(until: ContinuousClock.now + .seconds(5), onRetry: onRetry) { _ in
                     try await self.queue.release(job)
                 }
-                emit(WorkerEvent(worker: id, event: ok ? .released : .leaseLost, job: job, seconds: seconds))
+                emit(WorkerEvent(worker: id, event: ok ? .released : .leaseLost, job: job, error: reason, seconds: seconds))
             }
         } catch {
             emit(WorkerEvent(worker: id, event: .databaseRetry, job: job,

@@ -13,6 +13,8 @@ public struct WorkersError: Error, Sendable, CustomStringConvertible {
         case leaseLost
         /// A job does not exist or is in the wrong state for the request.
         case job
+        /// This host cannot do any job: S3 refuses its credentials (wrong or expired keys, a skewed clock).
+        case host
     }
 
     public var kind: Kind

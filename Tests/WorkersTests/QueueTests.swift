@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 import Publish
 import Testing
 import TestSupport
@@ -292,6 +294,8 @@ struct QueueTests {
         #expect(failed.state == .failed && failed.attempts == 2)
         let reason = failed.error ?? ""
         #expect(!reason.isEmpty && !reason.contains("\n") && reason.contains("poison.mp4"), "\(reason)")
+        // It names the source as queued, not the worker's scratch copy.
+        #expect(reason.contains("s3://") && !reason.contains("scratch-p"), "\(reason)")
         let status = try await smoothpack(["queue", "status", "--queue", pg.url])
         #expect(status.stdout.contains("#\(ids[0]) failed"))
         try await Self.expectAllDoneOnce(Array(ids.dropFirst()), queue: q, workers: workers, client: client)
@@ -300,6 +304,94 @@ struct QueueTests {
         #expect(retry.status == 0 && retry.stdout.contains("queued"))
         await q.close()
         await clients.shutdown()
+    }
+
+    /// A host whose S3 secret is wrong hands the job it claimed back without counting the attempt and stops with
+    /// one line and exit 1; a healthy worker then does the job. (It used to spend every attempt of every job it
+    /// could claim: one misconfigured host failed the whole queue.)
+    @Test func aHostWithWrongCredentialsHandsItsJobBackAndStops() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        let q = try await pg.queue()
+        let clients = try S3Server.clients()
+        let client = clients.client(bucket: S3Server.bucket)
+        let prefix = S3Server.prefix("badhost")
+        let endpoint = try S3Server.endpoint()
+        let scratch = try TestPaths.temporaryDirectory("workers-badhost")
+        let ids = try await Self.enqueue(try Clips.variants(of: try Clips.base.get(), count: 1, name: "badhost"),
+                                         prefix: prefix, pg: pg, attempts: 1, client: client)
+        let bad = try WorkerProcess(name: "bad", queue: pg.url, endpoint: endpoint, scratch: scratch,
+                                    environment: ["AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+        #expect(await bad.wait(timeout: 120) == 1, "\(bad.logText.suffix(800))")
+        #expect(bad.logText.contains("S3 refuses its credentials") && bad.logText.contains("SignatureDoesNotMatch"),
+                "\(bad.logText.suffix(800))")
+        #expect(!bad.logText.contains("not-the-secret"))
+        let job = try #require(try await q.jobs().first { $0.id == ids[0] })
+        #expect(job.state == .queued && job.attempts == 0, "\(job.state) after \(job.attempts) attempts: \(job.error ?? "")")
+        let good = try WorkerProcess(name: "good", queue: pg.url, endpoint: endpoint, scratch: scratch)
+        try await eventually("the job done by the healthy worker") { (try? await q.status().counts["done"]) == 1 }
+        #expect(await good.stop() == 0)
+        try await Self.expectAllDoneOnce(ids, queue: q, workers: [bad, good], client: client)
+        await q.close()
+        await clients.shutdown()
+    }
+
+    /// A connection that goes silent (no FIN, no RST: a failover, a lost NAT entry; here the server process serving
+    /// it is stopped with SIGSTOP) is given up after the answer timeout and closed, with an error that callers treat
+    /// as a broken connection; the next statement reconnects. It used to be waited on for ever.
+    @Test func aSilentConnectionIsGivenUpAndReplaced() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        await (try await pg.queue()).close()
+        let db = Database(url: try QueueURL(parsing: pg.url), logger: Logger(label: "test"), answerTimeout: .seconds(2))
+        _ = try await db.rows("SELECT 1")
+        // This cluster's server processes for our connection (children of its postmaster).
+        let cluster = try String(contentsOf: pg.directory.appendingPathComponent("cluster"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let postmaster = try String(contentsOfFile: cluster + "/data/postmaster.pid", encoding: .utf8)
+            .split(separator: "\n").first.map(String.init) ?? ""
+        let found = try External.run(["pgrep", "-P", postmaster, "-f", "smoothpack smoothpack"])
+        let backends = found.stdout.split(separator: "\n").compactMap { Int32($0) }
+        try #require(!backends.isEmpty, "no server process for the connection: \(found.stderr)")
+        for pid in backends { kill(pid, SIGSTOP) }
+        defer { for pid in backends { kill(pid, SIGCONT) } }
+        do {
+            _ = try await db.rows("SELECT 1")
+            Issue.record("a query on a silent connection returned")
+        } catch {
+            #expect(Database.isConnectionFailure(error), "\(error)")
+            #expect(Database.describe(error).contains("no answer from the database"), "\(Database.describe(error))")
+        }
+        let again = try await db.rows("SELECT 1")   // a new connection (a new server process)
+        #expect(again.count == 1)
+        await db.close()
+    }
+
+    /// A database that refuses this worker (no such database: the same class as a wrong user or password) ends
+    /// it at once with one line and exit 1, where it used to wait for ever; a worker still waiting for a database
+    /// that is down stops at once on SIGTERM, with exit 0 (it waited out its grace plus 30 s and exited 1).
+    @Test func aRefusedLoginEndsTheWorkerAndSigtermEndsTheWaitForADownDatabase() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        await (try await pg.queue()).close()   // the schema in place (a queue must be closed before it goes)
+        let endpoint = try S3Server.endpoint()
+        let scratch = try TestPaths.temporaryDirectory("workers-refused")
+        let noSuchDatabase = pg.url.replacingOccurrences(of: "/smoothpack?", with: "/no_such_database?")
+        let refused = try WorkerProcess(name: "refused", queue: noSuchDatabase, endpoint: endpoint, scratch: scratch)
+        #expect(await refused.wait(timeout: 60) == 1, "\(refused.logText.suffix(800))")
+        #expect(refused.logText.contains("refused this worker") && refused.logText.contains("3D000"),
+                "\(refused.logText.suffix(800))")
+        #expect(!refused.events.contains { $0.event == .databaseRetry }, "a refusal was retried: \(refused.logText.suffix(800))")
+
+        pg.stop()
+        let waiting = try WorkerProcess(name: "waiting", queue: pg.url, endpoint: endpoint, scratch: scratch)
+        try await eventually("the worker waits for the database", timeout: 60) {
+            waiting.events.contains { $0.event == .databaseRetry }
+        }
+        waiting.signal(SIGTERM)
+        // The hang guard is far below the old grace (20 s) + 30 s.
+        #expect(await waiting.wait(timeout: 40) == 0, "\(waiting.logText.suffix(800))")
+        #expect(waiting.events.last?.event == .stopped, "\(waiting.logText.suffix(800))")
     }
 
     @Test func postgresRestartWhileWorkersRunLosesNothing() async throws {

@@ -142,7 +142,8 @@ final class WorkerProcess: Sendable {
     let log: URL
     let name: String
 
-    init(name: String, queue: String, endpoint: String, scratch: URL, lease: Double = 3, extra: [String] = []) throws {
+    init(name: String, queue: String, endpoint: String, scratch: URL, lease: Double = 3, extra: [String] = [],
+         environment: [String: String] = [:]) throws {
         self.name = name
         log = scratch.appendingPathComponent("\(name).log")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -153,7 +154,7 @@ final class WorkerProcess: Sendable {
                        "--scratch", scratch.appendingPathComponent("scratch-\(name)").path,
                        "--lease", "\(lease)", "--heartbeat", "\(lease / 6)", "--poll", "1", "--reap-interval", "0.5",
                        "--retry-delay", "0.2", "--grace", "20"] + extra
-        p.environment = S3Server.environment
+        p.environment = S3Server.environment.merging(environment) { _, override in override }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: log)
         p.standardInput = FileHandle.nullDevice
