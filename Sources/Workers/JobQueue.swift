@@ -425,12 +425,14 @@ public final class JobQueue: Sendable {
         return !rows.isEmpty
     }
 
-    /// The fence: true only while the lease is held *and unexpired* by the database's clock; renews it. Checked
-    /// before publishing starts and before each manifest is written.
+    /// The fence: true only while the job is still this claim's (same fencing token, still running); renews the
+    /// lease. Checked before publishing starts and before each manifest is written. A lease that ran out while
+    /// the database was unreachable still passes if no reaper has taken the job back (taking it back changes the
+    /// token): nobody else can hold it then, and failing here threw away finished work and cost an attempt.
     func fence(_ job: ClaimedJob, lease: Duration, phase: String) async throws -> Bool {
         let rows = try await db.rows("""
             UPDATE smoothpack_jobs SET lease_until = now() + make_interval(secs => \(Self.seconds(lease))), phase = \(phase)
-            WHERE id = \(job.id) AND token = \(job.token) AND state = 'running' AND lease_until > now()
+            WHERE id = \(job.id) AND token = \(job.token) AND state = 'running'
             RETURNING id
             """)
         return !rows.isEmpty
@@ -476,6 +478,9 @@ public final class JobQueue: Sendable {
         if !rows.isEmpty { try await notify("released") }
         return !rows.isEmpty
     }
+
+    /// A round trip to the database (true when it answered).
+    func ping() async -> Bool { (try? await db.rows("SELECT 1")) != nil }
 
     /// Returns running jobs whose lease expired to the queue (or to `failed` when their attempts are used up:
     /// a job that crashes every worker it meets is a poison job too). Returns how many it changed.

@@ -84,6 +84,11 @@ public final class Worker: Service, Sendable {
 
     private var isStopping: Bool { stopping.withLock { $0 } }
 
+    /// How long the fence and the recording of an outcome wait for an unreachable database: a restart or a
+    /// failover (a minute or two), at least four leases. Until the database is back nobody can take the job either;
+    /// when it is, the token tells whether the job is still this worker's.
+    private var outageAllowance: Duration { max(configuration.lease * 4, .seconds(120)) }
+
     public func run() async throws {
         let db = queue.db
         // The schema first: a database that is down is waited for; a schema this build does not know is fatal.
@@ -192,9 +197,21 @@ public final class Worker: Service, Sendable {
 
     /// Returns expired leases to the queue every `reapInterval` (every worker does; the UPDATE is idempotent).
     private func reapLoop() async {
+        // Reaping waits until this worker has reached the database for a whole lease: after a restart or a failover
+        // every lease has run out, and the holders, reconnecting too, must get the chance to renew before their jobs
+        // are taken back (reaping at once cost each running job an attempt and its finished work). A worker whose
+        // database is always there reaps as soon as a lease expires.
+        var reachableSince: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.reapInterval)
             if Task.isCancelled { return }
+            guard await queue.ping() else {
+                reachableSince = nil
+                continue
+            }
+            let since = reachableSince ?? ContinuousClock.now
+            reachableSince = since
+            guard ContinuousClock.now - since >= configuration.lease else { continue }
             if let n = try? await queue.reap(), n > 0 {
                 emit(WorkerEvent(worker: configuration.id, event: .reaped, count: n))
             }
@@ -271,10 +288,10 @@ public final class Worker: Service, Sendable {
         await record(outcome, job, seconds: seconds)
     }
 
-    /// Writes the outcome; retried through connection failures for up to two leases (after that the reaper
-    /// will have returned the job anyway).
+    /// Writes the outcome; retried through connection failures for ``outageAllowance`` (the token then says
+    /// whether the job is still ours: a reaper may have returned it meanwhile).
     private func record(_ outcome: Outcome, _ job: ClaimedJob, seconds: Double) async {
-        let deadline = ContinuousClock.now + configuration.lease * 2
+        let deadline = ContinuousClock.now + outageAllowance
         let id = configuration.id
         let onRetry: @Sendable (String) -> Void = { [emit] in emit(WorkerEvent(worker: id, event: .databaseRetry, job: job, error: $0)) }
         do {
@@ -543,7 +560,7 @@ public final class Worker: Service, Sendable {
         let fenceLost = Locked(false)
         let report = await publisher.publish(folder: presentation.directory, fence: { [self] in
             let name = step.withLock { n in defer { n += 1 }; return steps[min(n, steps.count - 1)] }
-            let ok = try await queue.db.retrying(until: ContinuousClock.now + configuration.lease) { _ in
+            let ok = try await queue.db.retrying(until: ContinuousClock.now + outageAllowance) { _ in
                 try await self.queue.fence(job, lease: self.configuration.lease, phase: "publishing")
             }
             guard ok else {

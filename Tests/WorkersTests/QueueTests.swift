@@ -90,11 +90,15 @@ struct QueueTests {
         #expect(try await q.heartbeat(first, lease: .seconds(30), phase: "encoding", progress: 0.5))
         #expect(try await q.fence(first, lease: .seconds(30), phase: "publishing"))
 
-        // An expired lease is reaped; the old holder's fence and completion fail; the next claim gets a new token.
+        // An expired lease that no reaper has taken back: nobody else can hold the job, so its holder's fence
+        // passes (and renews it: here to 1 ms again).
         #expect(try await q.heartbeat(second, lease: .milliseconds(1), phase: "encoding", progress: 0))
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try await !q.fence(second, lease: .seconds(30), phase: "publishing"))
+        #expect(try await q.fence(second, lease: .milliseconds(1), phase: "publishing"))
+        try await Task.sleep(for: .milliseconds(50))
+        // Reaped (a new token): the old holder's fence and completion fail; the next claim gets a new token.
         #expect(try await q.reap() == 1)
+        #expect(try await !q.fence(second, lease: .seconds(30), phase: "publishing"))
         #expect(try await !q.complete(second, result: "x"))
         let reclaimed = try #require(try await q.claim(worker: "t3", lease: .seconds(30)))
         #expect(reclaimed.id == second.id && reclaimed.token == second.token + 2 && reclaimed.attempt == 2)
@@ -392,6 +396,49 @@ struct QueueTests {
         // The hang guard is far below the old grace (20 s) + 30 s.
         #expect(await waiting.wait(timeout: 40) == 0, "\(waiting.logText.suffix(800))")
         #expect(waiting.events.last?.event == .stopped, "\(waiting.logText.suffix(800))")
+    }
+
+    /// A database outage longer than the lease, while a job with a single attempt is encoding: when the database
+    /// is back, the holder renews its lease before any reaper takes the job (reapers wait a lease after they
+    /// reach the database again), passes the fence and publishes; the job is done, not failed. (It failed: every
+    /// lease had run out, and the fence and the reaper took that as a lost job.)
+    @Test func anOutageLongerThanTheLeaseCostsNoAttempt() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        let q = try await pg.queue()
+        let clients = try S3Server.clients()
+        do {
+            try await Self.outage(pg: pg, q: q, clients: clients)
+        } catch {
+            await q.close()
+            await clients.shutdown()
+            throw error
+        }
+    }
+
+    private static func outage(pg: PostgresServer, q: JobQueue, clients: S3Clients) async throws {
+        let client = clients.client(bucket: S3Server.bucket)
+        let prefix = S3Server.prefix("outage")
+        let endpoint = try S3Server.endpoint()
+        let scratch = try TestPaths.temporaryDirectory("workers-outage")
+        let ids = try await Self.enqueue(try Clips.variants(of: try Clips.long.get(), count: 1, name: "outage"),
+                                         prefix: prefix, pg: pg, attempts: 1, client: client)
+        let workers = try (1...2).map { try WorkerProcess(name: "o\($0)", queue: pg.url, endpoint: endpoint, scratch: scratch) }
+        try await eventually("the job encoding") {
+            workers.contains { $0.events.contains { $0.job == ids[0] && $0.event == .phase && $0.phase == "encoding" } }
+        }
+        await q.close()
+        try await pg.restart(downFor: 8)   // the lease is 3 s
+        try await eventually("the job finished") {
+            guard let state = try? await q.job(ids[0])?.state else { return false }
+            return state == .done || state == .failed
+        }
+        let job = try #require(try await q.job(ids[0]))
+        #expect(job.state == .done, "\(job.state): \(job.error ?? "")")
+        for w in workers { #expect(await w.stop() == 0) }
+        try await Self.expectAllDoneOnce(ids, queue: q, workers: workers, client: client)
+        await q.close()
+        await clients.shutdown()
     }
 
     @Test func postgresRestartWhileWorkersRunLosesNothing() async throws {

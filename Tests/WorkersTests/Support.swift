@@ -28,8 +28,10 @@ final class PostgresServer: Sendable {
 
     static var script: String { TestPaths.repositoryRoot.appendingPathComponent("scripts/pg-server").path }
 
-    func restart() async throws {
-        let r = try await External.runOffPool([Self.script, "restart", directory.path], timeout: 300)
+    /// Restarts the server; with `downFor`, it stays stopped that many seconds first.
+    func restart(downFor seconds: Int? = nil) async throws {
+        let r = try await External.runOffPool([Self.script, "restart", directory.path] + (seconds.map { ["\($0)"] } ?? []),
+                                              timeout: 300)
         guard r.status == 0 else { throw FixtureError(message: "scripts/pg-server restart failed: \(r.stderr)") }
     }
 
