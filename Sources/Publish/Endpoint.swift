@@ -22,12 +22,15 @@ public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// Attempts of the request that failed, when it was sent (0 otherwise).
     public var attempts: Int
+    /// S3's error code (`SignatureDoesNotMatch`, `NoSuchBucket`, …) when S3 answered with one.
+    public var code: String?
 
     /// Creates an error.
-    public init(_ kind: Kind, _ message: String, attempts: Int = 0) {
+    public init(_ kind: Kind, _ message: String, attempts: Int = 0, code: String? = nil) {
         self.kind = kind
         self.message = message
         self.attempts = attempts
+        self.code = code
     }
 
     public var description: String { message }

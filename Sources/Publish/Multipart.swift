@@ -258,6 +258,7 @@ extension Publisher {
     public func pendingUploads() async throws -> [(key: String, uploadId: String)] {
         let r = try await client.send("GET", key: "", query: [("uploads", ""), ("prefix", options.location.prefix)])
         guard r.status == 200 else { throw client.failure(r, "ListMultipartUploads", options.location.prefix) }
+        try Self.requireDocument("ListMultipartUploadsResult", r, "ListMultipartUploads", options.location.prefix, client.bucket)
         return XMLText.blocks("Upload", in: r.body).compactMap { block in
             guard let k = XMLText.first("Key", in: block), let id = XMLText.first("UploadId", in: block) else { return nil }
             return (k, id)

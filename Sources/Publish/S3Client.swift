@@ -297,7 +297,8 @@ public final class S3Client: Sendable {
         let code = r.errorCode ?? "HTTP\(r.status)"
         let message = r.errorMessage.map { ": " + $0 } ?? ""
         let attempts = r.attempts > 1 ? " after \(r.attempts) attempts" : ""
-        return PublishError(.s3, "\(method) s3://\(bucket)/\(key): \(code)\(message) (HTTP \(r.status))\(attempts)")
+        return PublishError(.s3, "\(method) s3://\(bucket)/\(key): \(code)\(message) (HTTP \(r.status))\(attempts)",
+                            code: r.errorCode)
     }
 }
 

@@ -143,9 +143,9 @@ public final class Worker: Service, Sendable {
         if let w = error as? WorkersError, w.kind == .host { return w.message }
         guard let p = error as? PublishError else { return nil }
         if p.kind == .credentials { return p.message }
-        let codes = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
-                     "RequestTimeTooSkewed"]
-        return codes.contains { p.message.contains(": \($0)") } ? p.message : nil
+        let codes: Set = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+                          "RequestTimeTooSkewed"]
+        return p.code.map(codes.contains) == true ? p.message : nil
     }
 
     // MARK: loops
