@@ -30,8 +30,15 @@ struct EVPDigest: Sendable {
     private var context: Context
     private var finished = false
 
-    init(sha256: Void) { context = Context(EVP_sha256()) }
-    init(md5: Void) { context = Context(EVP_md5()) }
+    init(sha256: Void) {
+        CryptoLibrary.prepare()
+        context = Context(EVP_sha256())
+    }
+
+    init(md5: Void) {
+        CryptoLibrary.prepare()
+        context = Context(EVP_md5())
+    }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }

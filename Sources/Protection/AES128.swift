@@ -1,4 +1,5 @@
 internal import CCrypto
+internal import Platform
 
 /// AES-128 through OpenSSL's EVP interface (`EVP_aes_128_ecb`, `EVP_aes_128_ctr`): ECB for single blocks
 /// (the PlayReady KID checksum) and CTR for Common Encryption's `cenc` scheme (ISO/IEC 23001-7 §10.1,
@@ -46,15 +47,16 @@ public enum AES128 {
         }
     }
 
-    private static func withContext(_ cipher: OpaquePointer?, key: [UInt8], iv: [UInt8]?,
+    private static func withContext(_ cipher: @autoclosure () -> OpaquePointer?, key: [UInt8], iv: [UInt8]?,
                                     _ body: (OpaquePointer) -> Void) {
+        CryptoLibrary.prepare()
         // Allocation or initialisation fails only when out of memory or when OpenSSL lacks AES, neither of
         // which a caller could handle.
         guard let ctx = EVP_CIPHER_CTX_new() else { preconditionFailure("EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         let ok = key.withUnsafeBufferPointer { k in
-            if let iv { return iv.withUnsafeBufferPointer { v in EVP_EncryptInit_ex(ctx, cipher, nil, k.baseAddress, v.baseAddress) } }
-            return EVP_EncryptInit_ex(ctx, cipher, nil, k.baseAddress, nil)
+            if let iv { return iv.withUnsafeBufferPointer { v in EVP_EncryptInit_ex(ctx, cipher(), nil, k.baseAddress, v.baseAddress) } }
+            return EVP_EncryptInit_ex(ctx, cipher(), nil, k.baseAddress, nil)
         }
         guard ok == 1 else { preconditionFailure("EVP_EncryptInit_ex failed") }
         body(ctx)
