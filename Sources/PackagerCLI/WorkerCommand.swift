@@ -43,7 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Folder for downloaded sources and encoder output.")
     var scratch = FileManager.default.temporaryDirectory.appendingPathComponent("smoothpack-worker").path
 
-    @Option(help: "Bytes all running jobs may use in --scratch together (a job reserves 3x its source); suffix K, M, G.")
+    @Option(help: "Bytes all running jobs may use in --scratch together (a job reserves 3x its source + 64 MiB; only jobs that fit are claimed); suffix K, M, G.")
     var scratchLimit = "50G"
 
     @Option(help: "Seconds a claim or heartbeat holds a job.")

@@ -296,8 +296,14 @@ public final class JobQueue: Sendable {
 
     /// Claims the best queued job (highest priority, oldest first) for `worker`, with a lease of `lease`.
     /// `FOR UPDATE SKIP LOCKED`: concurrent claimers never wait on each other or take the same row.
-    func claim(worker: String, lease: Duration) async throws -> ClaimedJob? {
+    ///
+    /// With `scratch`, only a job whose scratch need (``ScratchNeed/forSource(_:)``) fits in its `free` bytes is
+    /// claimed, or one that could never fit in its `limit` (claimed to be failed with that reason); joins, whose
+    /// need is known only from their parts' results, are not filtered. A worker busy with a large job thus
+    /// leaves the next one to a host with room instead of holding it while it waits for its own space.
+    func claim(worker: String, lease: Duration, scratch: (free: Int64, limit: Int64)? = nil) async throws -> ClaimedJob? {
         let seconds = Self.seconds(lease)
+        let free = scratch?.free ?? Int64.max, limit = scratch?.limit ?? Int64.max
         let rows = try await db.rows("""
             UPDATE smoothpack_jobs j
             SET state = 'running', worker = \(worker), token = j.token + 1, attempts = j.attempts + 1,
@@ -305,6 +311,9 @@ public final class JobQueue: Sendable {
                 phase = 'claimed', progress = 0
             FROM (SELECT id FROM smoothpack_jobs
                   WHERE state = 'queued' AND not_before <= now()
+                    AND (kind = 'join'
+                         OR greatest(source_size, 0)::numeric * \(ScratchNeed.sourceFactor) + \(ScratchNeed.margin) <= \(free)
+                         OR greatest(source_size, 0)::numeric * \(ScratchNeed.sourceFactor) + \(ScratchNeed.margin) > \(limit))
                   ORDER BY priority DESC, created_at, id
                   FOR UPDATE SKIP LOCKED LIMIT 1) next
             WHERE j.id = next.id

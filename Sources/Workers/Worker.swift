@@ -67,6 +67,8 @@ public final class Worker: Service, Sendable {
     private let hostFailure = Mutex<String?>(nil)
     private let wake = Wakeup()
     private let reserved = Mutex<Int64>(0)
+    /// A slot is claiming (see ``slot(scratch:)``).
+    private let claiming = Mutex(false)
     private let packagerCache = Mutex<[String: Packager]>([:])
 
     /// - Parameters:
@@ -151,25 +153,59 @@ public final class Worker: Service, Sendable {
     // MARK: loops
 
     /// Claims and runs jobs one after another until shutdown.
+    ///
+    /// A claim asks only for jobs whose scratch fits in what this worker has free (``JobQueue/claim(worker:lease:scratch:)``)
+    /// and reserves it at once; the slots claim one at a time, so no two count the same free bytes.
     private func slot(scratch: URL) async {
         var backoff = Backoff()
         while !isStopping {
             let generation = wake.generation
-            let job: ClaimedJob?
+            let claimed: (job: ClaimedJob, held: Int64)?
+            guard await takeClaimTurn() else { return }
             do {
-                job = try await queue.claim(worker: configuration.id, lease: configuration.lease)
+                defer { claiming.withLock { $0 = false } }
+                let limit = configuration.scratchLimit
+                let free = max(0, limit - reserved.withLock { $0 })
+                if let job = try await queue.claim(worker: configuration.id, lease: configuration.lease, scratch: (free, limit)) {
+                    // A join's need is known from its parts' results only: it reserves when it has them.
+                    let need = job.kind == .join ? Int64.max : ScratchNeed.forSource(job.sourceSize)
+                    let held = reserved.withLock { r in
+                        guard need <= limit - r else { return Int64(0) }
+                        r += need
+                        return need
+                    }
+                    claimed = (job, held)
+                } else {
+                    claimed = nil
+                }
                 backoff.reset()
             } catch {
                 emit(WorkerEvent(worker: configuration.id, event: .databaseRetry, error: Database.describe(error)))
                 try? await Task.sleep(for: backoff.next())
                 continue
             }
-            guard let job else {
+            guard let claimed else {
                 await wake.wait(after: generation, upTo: configuration.poll, stop: { self.isStopping })
                 continue
             }
-            await run(job, scratch: scratch)
+            await run(claimed.job, scratch: scratch, held: claimed.held)
+            if claimed.held > 0 { reserved.withLock { $0 -= claimed.held } }
+            // Its scratch is free again: a slot that found no job that fits looks again now.
+            wake.signal()
         }
+    }
+
+    /// Waits for this slot's turn to claim; false when the task is cancelled (the worker is ending).
+    private func takeClaimTurn() async -> Bool {
+        while !claiming.withLock({ busy in
+            if busy { return false }
+            busy = true
+            return true
+        }) {
+            if Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
     }
 
     /// Keeps one connection LISTENing; every notification wakes the idle slots. Reconnects with backoff.
@@ -241,7 +277,8 @@ public final class Worker: Service, Sendable {
     }
 
     /// Runs a claimed job beside its heartbeat; the first to end decides.
-    private func run(_ job: ClaimedJob, scratch: URL) async {
+    /// `held`: scratch bytes the claim reserved for it (released by the caller).
+    private func run(_ job: ClaimedJob, scratch: URL, held: Int64) async {
         let started = ContinuousClock.now
         emit(WorkerEvent(worker: configuration.id, event: .claimed, job: job))
         let progress = Locked<Progress>(Progress(phase: "claimed", fraction: 0))
@@ -250,7 +287,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeat(job, progress: progress) }
             group.addTask {
                 do {
-                    return try await self.execute(job, folder: folder, progress: progress)
+                    return try await self.execute(job, folder: folder, progress: progress, held: held)
                 } catch let lost as LeaseLost {
                     return .leaseLost(lost.reason)
                 } catch is CancellationError {
@@ -367,7 +404,7 @@ public final class Worker: Service, Sendable {
 
     /// By kind: fetch → (split, or encode → fence → publish); a part: fetch → encode its range → upload; a join:
     /// download the parts → mux → fence → publish. A published job's result is its playback URL.
-    private func execute(_ job: ClaimedJob, folder: URL, progress: Locked<Progress>) async throws -> Outcome {
+    private func execute(_ job: ClaimedJob, folder: URL, progress: Locked<Progress>, held: Int64) async throws -> Outcome {
         let id = configuration.id
         let setPhase: @Sendable (String) -> Void = { [emit] phase in
             progress.withLock { $0 = Progress(phase: phase, fraction: 0) }
@@ -389,9 +426,12 @@ public final class Worker: Service, Sendable {
         }
 
         // Scratch: the source plus the encoder's output, reserved up front so N jobs never overfill the folder.
-        let need = max(job.sourceSize, 0) * 3 + (64 << 20)
-        try await reserve(need, for: job)
-        defer { reserved.withLock { $0 -= need } }
+        // Reserved by the claim, unless another reservation took the room meanwhile or the job can never fit (then
+        // `reserve` waits, or refuses the job with the reason).
+        let need = ScratchNeed.forSource(job.sourceSize)
+        let mine = held >= need ? 0 : need
+        if mine > 0 { try await reserve(mine, for: job) }
+        defer { if mine > 0 { reserved.withLock { $0 -= mine } } }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
         setPhase("fetching")
@@ -491,7 +531,7 @@ public final class Worker: Service, Sendable {
             }
             return r.objects
         }
-        let need = objects.reduce(Int64(0)) { $0 + $1.size } * 3 + (64 << 20)
+        let need = ScratchNeed.forSource(objects.reduce(Int64(0)) { $0 + $1.size })
         try await reserve(need, for: job)
         defer { reserved.withLock { $0 -= need } }
         let parts = folder.appendingPathComponent("parts", isDirectory: true)
@@ -657,5 +697,17 @@ final class Wakeup: Sendable {
         while ContinuousClock.now < deadline, self.generation == generation, !stop() {
             do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
         }
+    }
+}
+
+/// Scratch bytes a job reserves: its source (or, for a join, its parts) three times over (the copy, the
+/// encoder's output, the presentation) plus a margin. The queue filters claims with the same figures.
+enum ScratchNeed {
+    static let sourceFactor: Int64 = 3
+    static let margin: Int64 = 64 << 20
+
+    static func forSource(_ bytes: Int64) -> Int64 {
+        let (scaled, over) = max(bytes, 0).multipliedReportingOverflow(by: sourceFactor)
+        return over ? Int64.max : scaled.addingReportingOverflow(margin).overflow ? Int64.max : scaled + margin
     }
 }

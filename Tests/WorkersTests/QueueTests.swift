@@ -193,6 +193,73 @@ struct QueueTests {
         await clients.shutdown()
     }
 
+    /// The claim's scratch filter: a job is claimed only when its need (source x 3 + 64 MiB) fits in the free
+    /// bytes, or when it can never fit in the limit (claimed, to be refused with the reason); the best job that fits
+    /// goes first, ahead of a better one that does not.
+    @Test func claimsTakeOnlyJobsWhoseScratchFits() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        let q = try await pg.queue()
+        defer { Task { await q.close() } }
+        let mib: Int64 = 1 << 20
+        func request(_ fp: String, _ size: Int64, _ priority: Int) -> JobRequest {
+            JobRequest(source: "s3://in/\(fp).mp4", fingerprint: fp, sourceSize: size, profile: "fast",
+                       destination: "s3://out/vod", priority: priority)
+        }
+        let big = try await q.add(request("big", 100 * mib, 9))      // needs 364 MiB
+        let small = try await q.add(request("small", 10 * mib, 1))   // needs 94 MiB
+        #expect(ScratchNeed.forSource(100 * mib) == 364 * mib && ScratchNeed.forSource(-1) == 64 * mib)
+        #expect(ScratchNeed.forSource(.max) == .max)
+        let limit = 1024 * mib
+        #expect(try await q.claim(worker: "t", lease: .seconds(30), scratch: (93 * mib, limit)) == nil)
+        #expect(try await q.claim(worker: "t", lease: .seconds(30), scratch: (363 * mib, limit))?.id == small.id)
+        #expect(try await q.claim(worker: "t", lease: .seconds(30), scratch: (363 * mib, limit)) == nil)
+        // Over the limit: claimed whatever is free, so the worker fails it with the reason instead of leaving it.
+        #expect(try await q.claim(worker: "t", lease: .seconds(30), scratch: (0, 363 * mib))?.id == big.id)
+    }
+
+    /// A worker whose scratch has room for one of the queued jobs does not claim a second one to hold while it
+    /// waits for space: the second goes to another host with room. `full` runs 2 slots with a scratch limit of
+    /// 100 MiB, and each job reserves its source 3 times over plus 64 MiB, so one job fits and two do not; `roomy`
+    /// starts once `full` runs the first job. Fails without the size filter of the claim (`full` claimed both at
+    /// once and sat on the second until the first was done).
+    @Test func aWorkerWithoutScratchForAJobLeavesItToAHostWithRoom() async throws {
+        let pg = try await PostgresServer()
+        defer { pg.stop() }
+        let q = try await pg.queue()
+        let clients = try S3Server.clients()
+        let client = clients.client(bucket: S3Server.bucket)
+        do {
+            let prefix = S3Server.prefix("room")
+            let files = try Clips.variants(of: try Clips.base.get(), count: 2, name: "room")
+            let ids = try await Self.enqueue(files, prefix: prefix, pg: pg, client: client)
+            #expect(ids.count == 2)
+            let endpoint = try S3Server.endpoint()
+            let full = try WorkerProcess(name: "full", queue: pg.url, endpoint: endpoint,
+                                         scratch: try TestPaths.temporaryDirectory("workers-full"),
+                                         extra: ["--jobs", "2", "--scratch-limit", "100M"])
+            try await eventually("full claims a job") { full.events.contains { $0.event == .claimed } }
+            var mostRunningOnFull = 0
+            let roomy = try WorkerProcess(name: "roomy", queue: pg.url, endpoint: endpoint,
+                                          scratch: try TestPaths.temporaryDirectory("workers-roomy"))
+            try await eventually("both jobs done", timeout: 300) {
+                let jobs = try await q.jobs().filter { ids.contains($0.id) }
+                mostRunningOnFull = max(mostRunningOnFull, jobs.filter { $0.state == .running && $0.worker == "full" }.count)
+                return jobs.allSatisfy { $0.state == .done }
+            }
+            #expect(mostRunningOnFull == 1, "full held \(mostRunningOnFull) jobs at once")
+            let doneBy = { (w: WorkerProcess) in w.events.filter { $0.event == .done }.count }
+            #expect(doneBy(full) == 1 && doneBy(roomy) == 1,
+                    "done by full: \(doneBy(full)), by roomy: \(doneBy(roomy))\n\(full.logText.suffix(800))")
+            for w in [full, roomy] { #expect(await w.stop() == 0, "\(w.name): \(w.logText.suffix(500))") }
+            try await Self.expectAllDoneOnce(ids, queue: q, workers: [full, roomy], client: client)
+        } catch {
+            Issue.record("\(error)")
+        }
+        await q.close()
+        await clients.shutdown()
+    }
+
     /// Waits until job `id` is running in `phase` on `worker`'s log/queue, then freezes the process.
     static func freezeDuring(_ phase: String, id: Int64, worker: WorkerProcess, queue: JobQueue) async throws {
         try await eventually("job \(id) in \(phase)") {
