@@ -32,6 +32,8 @@ extension SmoothPackCommand {
         // Large freed blocks go back to the system, so long runs (2-hour sources, workers, serve) keep the
         // resident set of short ones (ProcessMemory).
         ProcessMemory.mapLargeBlocks()
+        // OpenSSL without its exit-time clean-up, before anything else could initialise it (CryptoLibrary).
+        CryptoLibrary.prepare()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

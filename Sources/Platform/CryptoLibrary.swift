@@ -10,8 +10,9 @@ internal import CCrypto
 /// the job thread that had hashed the file was ending (`malloc_consolidate(): invalid chunk size`) while the
 /// main queue's thread, in `exit`, was in the clean-up's first call. Without the handler there is nothing to
 /// race; the system reclaims the memory at exit anyway. It must come before any other OpenSSL call in the
-/// process (OpenSSL decides once, on its first initialisation); a host program that initialised OpenSSL
-/// itself keeps its own choice.
+/// process (OpenSSL decides once, on its first initialisation): `smoothpack` calls ``prepare()`` first thing,
+/// and a program that embeds the library and uses OpenSSL itself (or through libcurl) should do the same, or
+/// it keeps OpenSSL's default.
 public enum CryptoLibrary {
     private static let initialised: Bool = ccrypto_init_without_atexit() == 1
 

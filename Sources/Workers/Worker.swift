@@ -164,6 +164,8 @@ public final class Worker: Service, Sendable {
             guard await takeClaimTurn() else { return }
             do {
                 defer { claiming.withLock { $0 = false } }
+                // Shutdown may have begun while this slot waited for its turn.
+                if isStopping { return }
                 let limit = configuration.scratchLimit
                 let free = max(0, limit - reserved.withLock { $0 })
                 if let job = try await queue.claim(worker: configuration.id, lease: configuration.lease, scratch: (free, limit)) {
@@ -197,6 +199,7 @@ public final class Worker: Service, Sendable {
 
     /// Waits for this slot's turn to claim; false when the task is cancelled (the worker is ending).
     private func takeClaimTurn() async -> Bool {
+        if Task.isCancelled { return false }
         while !claiming.withLock({ busy in
             if busy { return false }
             busy = true

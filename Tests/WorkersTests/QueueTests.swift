@@ -220,9 +220,10 @@ struct QueueTests {
 
     /// A worker whose scratch has room for one of the queued jobs does not claim a second one to hold while it
     /// waits for space: the second goes to another host with room. `full` runs 2 slots with a scratch limit of
-    /// 100 MiB, and each job reserves its source 3 times over plus 64 MiB, so one job fits and two do not; `roomy`
-    /// starts once `full` runs the first job. Fails without the size filter of the claim (`full` claimed both at
-    /// once and sat on the second until the first was done).
+    /// 100 MiB, and each job reserves its source 3 times over plus 64 MiB, so one job fits and two do not. The
+    /// first job is the 40 s clip (the higher priority, so `full` claims it first): `roomy` starts once `full`
+    /// runs it and has all of that encode to claim the second. Fails without the size filter of the claim (`full`
+    /// claimed both at once and sat on the second until the first was done).
     @Test func aWorkerWithoutScratchForAJobLeavesItToAHostWithRoom() async throws {
         let pg = try await PostgresServer()
         defer { pg.stop() }
@@ -231,14 +232,19 @@ struct QueueTests {
         let client = clients.client(bucket: S3Server.bucket)
         do {
             let prefix = S3Server.prefix("room")
-            let files = try Clips.variants(of: try Clips.base.get(), count: 2, name: "room")
-            let ids = try await Self.enqueue(files, prefix: prefix, pg: pg, client: client)
+            let first = try await Self.enqueue(try Clips.variants(of: try Clips.long.get(), count: 1, name: "room-long"),
+                                               prefix: prefix, pg: pg, priority: 1, client: client)
+            let second = try await Self.enqueue(try Clips.variants(of: try Clips.base.get(), count: 1, name: "room-short"),
+                                                prefix: prefix, pg: pg, client: client)
+            let ids = first + second
             #expect(ids.count == 2)
             let endpoint = try S3Server.endpoint()
             let full = try WorkerProcess(name: "full", queue: pg.url, endpoint: endpoint,
                                          scratch: try TestPaths.temporaryDirectory("workers-full"),
                                          extra: ["--jobs", "2", "--scratch-limit", "100M"])
-            try await eventually("full claims a job") { full.events.contains { $0.event == .claimed } }
+            try await eventually("full claims the long job") {
+                full.events.contains { $0.event == .claimed && $0.job == first.first }
+            }
             var mostRunningOnFull = 0
             let roomy = try WorkerProcess(name: "roomy", queue: pg.url, endpoint: endpoint,
                                           scratch: try TestPaths.temporaryDirectory("workers-roomy"))
@@ -249,7 +255,8 @@ struct QueueTests {
             }
             #expect(mostRunningOnFull == 1, "full held \(mostRunningOnFull) jobs at once")
             let doneBy = { (w: WorkerProcess) in w.events.filter { $0.event == .done }.count }
-            #expect(doneBy(full) == 1 && doneBy(roomy) == 1,
+            let doneOf = { (w: WorkerProcess) in Set(w.events.filter { $0.event == .done }.compactMap(\.job)) }
+            #expect(doneOf(full) == Set(first) && doneOf(roomy) == Set(second),
                     "done by full: \(doneBy(full)), by roomy: \(doneBy(roomy))\n\(full.logText.suffix(800))")
             for w in [full, roomy] { #expect(await w.stop() == 0, "\(w.name): \(w.logText.suffix(500))") }
             try await Self.expectAllDoneOnce(ids, queue: q, workers: [full, roomy], client: client)
